@@ -1,0 +1,3 @@
+export * from './instrument';
+export * from './instrument-master';
+export * from './seed-loader';

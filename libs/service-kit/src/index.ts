@@ -1,0 +1,6 @@
+export * from './run-service';
+export * from './base-config';
+export * from './health-registry';
+export * from './grpc-errors';
+export * from './grpc-health-client';
+export * from './tokens';
