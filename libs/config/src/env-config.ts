@@ -54,6 +54,14 @@ function variable<T>(
 }
 
 export const env = {
+  /** A variable with its own parser; return `{ problem }` to reject the value. */
+  custom<T>(name: string, parse: (raw: string) => T | { problem: string }, fallback?: string): EnvVar<T> {
+    const inner = variable(name, parse);
+    return {
+      variable: name,
+      read: (source) => inner.read(fallback !== undefined && !source[name] ? { [name]: fallback } : source),
+    };
+  },
   string(name: string, fallback?: string): EnvVar<string> {
     return variable(name, (raw) => raw, fallback);
   },

@@ -25,3 +25,8 @@ export interface BaseServiceConfig {
   logLevel: string;
   shutdownTimeoutMs: number;
 }
+
+/** For services that resolve instruments through the symbol service (every one but symbol). */
+export function symbolClientSpec(): { symbolAddr: EnvVar<string> } {
+  return { symbolAddr: env.hostPort('SYMBOL_GRPC_ADDR', '127.0.0.1:50051') };
+}

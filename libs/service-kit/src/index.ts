@@ -4,3 +4,4 @@ export * from './health-registry';
 export * from './grpc-errors';
 export * from './grpc-health-client';
 export * from './tokens';
+export * from './grpc-client';

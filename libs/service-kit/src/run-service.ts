@@ -14,6 +14,7 @@ import { GrpcMethod, Transport, type MicroserviceOptions } from '@nestjs/microse
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@tapeline/config';
 import {
   createLogger,
@@ -53,8 +54,8 @@ export interface ServiceDefinition<C extends BaseServiceConfig> {
   modules(ctx: ServiceContext<C>): Promise<DynamicModule[]> | DynamicModule[];
   /** Dependencies that must answer before the service reports SERVING. */
   dependencies?(ctx: ServiceContext<C>): DependencyCheck[];
-  /** Hands an HTTP-serving service (the gateway) its own start/stop around the gRPC server. */
-  http?(ctx: ServiceContext<C>, app: INestApplicationContext): Promise<{ close(): Promise<void> }>;
+  /** An HTTP front (the gateway): served by Fastify beside the gRPC server, in the same Nest app. */
+  http?: { port(config: C): number; bodyLimitBytes?(config: C): number };
 }
 
 @Controller()
@@ -149,13 +150,19 @@ export async function runService<C extends BaseServiceConfig>(
   @Global()
   @Module({ providers: shared, exports: shared.map((p) => (p as { provide: symbol }).provide) })
   class KitModule {}
-  @Module({ imports: [KitModule, ...(await def.modules(ctx))], controllers: [HealthController] })
+  let featureModules: DynamicModule[];
+  try {
+    featureModules = await def.modules(ctx);
+  } catch (err) {
+    logger.fatal({ err }, 'failed to start');
+    logger.flush();
+    process.exit(1);
+  }
+  @Module({ imports: [KitModule, ...featureModules], controllers: [HealthController] })
   class ServiceModule {}
 
   let metricsServer: MetricsServer | undefined;
-  let httpServer: { close(): Promise<void> } | undefined;
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceModule, {
-    logger: new NestPinoLogger(logger),
+  const grpcOptions: MicroserviceOptions = {
     transport: Transport.GRPC,
     options: {
       url: `${config.grpcHost}:${config.grpcPort}`,
@@ -164,9 +171,37 @@ export async function runService<C extends BaseServiceConfig>(
       loader: GRPC_LOADER_OPTIONS,
       gracefulShutdown: true,
     },
-  });
-  app.useGlobalFilters(new GrpcExceptionFilter(logger));
-  app.useGlobalInterceptors(new GrpcMetricsInterceptor(metrics));
+  };
+  const nestLogger = new NestPinoLogger(logger);
+  let app: INestApplicationContext & { close(): Promise<void> };
+  let listen: () => Promise<void>;
+  if (def.http) {
+    const http = def.http;
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const web = await NestFactory.create<NestFastifyApplication>(
+      ServiceModule,
+      new FastifyAdapter({ bodyLimit: http.bodyLimitBytes?.(config) ?? 1_048_576, logger: false }),
+      { logger: nestLogger, abortOnError: false },
+    );
+    // The HTTP service's own gRPC surface is health only; its HTTP API has its own error handling,
+    // so the RPC filter and metrics interceptor (which would also see HTTP calls) stay off here.
+    web.connectMicroservice<MicroserviceOptions>(grpcOptions);
+    app = web;
+    listen = async () => {
+      await web.startAllMicroservices();
+      await web.listen(http.port(config), config.grpcHost);
+    };
+  } else {
+    const micro = await NestFactory.createMicroservice<MicroserviceOptions>(ServiceModule, {
+      logger: nestLogger,
+      abortOnError: false,
+      ...grpcOptions,
+    });
+    micro.useGlobalFilters(new GrpcExceptionFilter(logger));
+    micro.useGlobalInterceptors(new GrpcMetricsInterceptor(metrics));
+    app = micro;
+    listen = () => micro.listen();
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
@@ -180,30 +215,34 @@ export async function runService<C extends BaseServiceConfig>(
       }, config.shutdownTimeoutMs);
       deadline.unref();
       health.markShuttingDown();
-      await httpServer?.close();
       await app.close();
       await metricsServer?.close();
       await tracing.shutdown().catch(() => undefined);
       logger.info({ elapsedMs: Date.now() - started }, 'stopped');
-      logger.flush();
       clearTimeout(deadline);
-      process.exitCode = 0;
+      // Exit explicitly: client channels and the launcher's IPC channel would keep the loop alive.
+      logger.flush(() => process.exit(0));
     })();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // Started by the local launcher with an IPC channel: if the launcher dies, stop too.
+  if (process.send) process.once('disconnect', () => stop('launcher-gone'));
 
   try {
     metricsServer = await startMetricsServer(metrics, config.metricsPort, config.grpcHost);
-    await app.listen();
-    if (def.http) httpServer = await def.http(ctx, app);
+    await listen();
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     logger.flush();
     process.exit(1);
   }
   logger.info(
-    { grpc: `${config.grpcHost}:${config.grpcPort}`, metrics: metricsServer.port, pid: process.pid },
+    {
+      grpc: `${config.grpcHost}:${config.grpcPort}`,
+      metrics: metricsServer.port,
+      ...(def.http ? { http: `${config.grpcHost}:${def.http.port(config)}` } : {}),
+    },
     'listening',
   );
   await health.start();

@@ -89,9 +89,10 @@ export class ConsumerGroup {
     let candidates: Set<string> | null = null;
     for (const m of this.members.values()) {
       const names = new Set(m.protocols.map((p) => p.name));
-      candidates = candidates === null ? names : new Set([...candidates].filter((n) => names.has(n)));
+      const previous: Set<string> | null = candidates;
+      candidates = previous === null ? names : new Set([...previous].filter((n: string) => names.has(n)));
     }
-    return candidates ?? new Set();
+    return candidates ?? new Set<string>();
   }
 
   /** Each member votes for its most preferred protocol that all members support. */

@@ -160,14 +160,15 @@ export class LogSegment {
   }
 
   /**
-   * Whole batches starting with the one that holds `offset`, up to maxBytes; the first batch is
-   * returned even when larger, so a consumer can always make progress (KIP-74).
+   * Whole batches starting with the one that holds `offset`, up to maxBytes. With minOneBatch the
+   * first batch is returned even when larger, so a consumer can always make progress (KIP-74).
    */
-  read(offset: number, maxBytes: number): Buffer {
+  read(offset: number, maxBytes: number, minOneBatch: boolean): Buffer {
     if (offset >= this.nextOffset || this.count === 0) return Buffer.alloc(0);
     let i = this.batchIndexFor(offset);
     const start = this.positions[i]!;
     let end = i + 1 < this.count ? this.positions[i + 1]! : this.size;
+    if (end - start > maxBytes && !minOneBatch) return Buffer.alloc(0);
     i++;
     while (i < this.count) {
       const next = i + 1 < this.count ? this.positions[i + 1]! : this.size;

@@ -201,14 +201,14 @@ export class PartitionLog {
     }
   }
 
-  /** Whole batches from `offset`, at most maxBytes unless the first batch alone is larger. */
-  read(offset: number, maxBytes: number): ReadResult {
+  /** Whole batches from `offset`, at most maxBytes unless minOneBatch and the first batch alone is larger. */
+  read(offset: number, maxBytes: number, minOneBatch = true): ReadResult {
     if (offset === this.logEndOffset) return { errorCode: ErrorCode.NONE, records: Buffer.alloc(0) };
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
     }
     const seg = this.segmentFor(offset);
-    return { errorCode: ErrorCode.NONE, records: seg.read(offset, maxBytes) };
+    return { errorCode: ErrorCode.NONE, records: seg.read(offset, maxBytes, minOneBatch) };
   }
 
   /** Bytes a fetch from `offset` could return now; decides when a waiting fetch is satisfied. */

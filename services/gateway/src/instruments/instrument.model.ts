@@ -1,0 +1,87 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { DecimalScalar } from '../graphql/scalars';
+
+export enum AssetClass {
+  EQUITY = 'EQUITY',
+  FUTURE = 'FUTURE',
+  FX_SPOT = 'FX_SPOT',
+  CRYPTO_SPOT = 'CRYPTO_SPOT',
+  CRYPTO_PERPETUAL = 'CRYPTO_PERPETUAL',
+}
+registerEnumType(AssetClass, { name: 'AssetClass' });
+
+export enum InstrumentStatus {
+  ACTIVE = 'ACTIVE',
+  HALTED = 'HALTED',
+  SUSPENDED = 'SUSPENDED',
+  EXPIRED = 'EXPIRED',
+}
+registerEnumType(InstrumentStatus, { name: 'InstrumentStatus' });
+
+@ObjectType({ description: "How one venue names the instrument." })
+export class VenueSymbol {
+  @Field({ description: 'Venue code (ISO 10383 MIC where one exists).' }) venue!: string;
+  @Field() symbol!: string;
+}
+
+@ObjectType({ description: "A trading session in the venue's local time zone." })
+export class TradingSession {
+  @Field() name!: string;
+  @Field({ description: 'IANA time zone.' }) timeZone!: string;
+  @Field({ description: 'Local wall-clock time HH:MM.' }) openTime!: string;
+  @Field({ description: 'Local wall-clock time HH:MM; earlier than openTime when the session spans midnight.' })
+  closeTime!: string;
+  @Field(() => [Int], { description: 'ISO weekdays 1 (Monday) .. 7 (Sunday).' }) weekdays!: number[];
+}
+
+@ObjectType({ description: 'A tradable instrument from the instrument master.' })
+export class Instrument {
+  @Field(() => ID, { description: 'Stable id SYMBOL.VENUE, e.g. AAPL.XNAS.' }) id!: string;
+  @Field() symbol!: string;
+  @Field() description!: string;
+  @Field(() => AssetClass) assetClass!: AssetClass;
+  @Field({ description: 'Primary venue.' }) venue!: string;
+  @Field({ description: 'Quote currency.' }) currency!: string;
+  @Field(() => String, { nullable: true, description: 'Base currency of FX and crypto pairs.' })
+  baseCurrency!: string | null;
+  @Field(() => Int, { description: 'Decimal places of every price.' }) priceScale!: number;
+  @Field(() => Int, { description: 'Decimal places of every quantity.' }) sizeScale!: number;
+  @Field(() => DecimalScalar) tickSize!: string;
+  @Field(() => DecimalScalar) lotSize!: string;
+  @Field(() => DecimalScalar) minSize!: string;
+  @Field(() => DecimalScalar, { description: 'Contract multiplier; 1 for cash instruments.' }) multiplier!: string;
+  @Field(() => [VenueSymbol]) venueSymbols!: VenueSymbol[];
+  @Field(() => [TradingSession]) sessions!: TradingSession[];
+  @Field(() => InstrumentStatus) status!: InstrumentStatus;
+  @Field(() => String, { nullable: true, description: 'Futures: last trading day YYYY-MM-DD.' })
+  expiryDate!: string | null;
+  @Field(() => String, { nullable: true }) underlying!: string | null;
+}
+
+@InputType()
+export class InstrumentFilter {
+  @Field(() => [AssetClass], { nullable: true }) assetClasses?: AssetClass[];
+  @Field(() => String, { nullable: true }) venue?: string;
+  @Field(() => String, { nullable: true, description: 'Case-insensitive substring of id, symbol or description.' })
+  query?: string;
+  @Field(() => [InstrumentStatus], { nullable: true }) statuses?: InstrumentStatus[];
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class InstrumentEdge {
+  @Field() cursor!: string;
+  @Field(() => Instrument) node!: Instrument;
+}
+
+@ObjectType({ description: 'Relay-style connection over instruments, ordered by id.' })
+export class InstrumentConnection {
+  @Field(() => [InstrumentEdge]) edges!: InstrumentEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}

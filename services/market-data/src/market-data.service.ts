@@ -1,0 +1,11 @@
+import { grpcServiceDependency, type ServiceDefinition } from '@tapeline/service-kit';
+import { loadMarketDataConfig, type MarketDataConfig } from './config';
+
+// The contract's RPCs get their handlers with the capability behind them; until then grpc-js
+// answers UNIMPLEMENTED for them, and the service reports SERVING once the symbol service answers.
+export const marketDataService: ServiceDefinition<MarketDataConfig> = {
+  name: 'market-data',
+  loadConfig: loadMarketDataConfig,
+  modules: () => [],
+  dependencies: (ctx) => [grpcServiceDependency('symbol', ctx.config.symbolAddr)],
+};

@@ -1,0 +1,11 @@
+import { grpcServiceDependency, type ServiceDefinition } from '@tapeline/service-kit';
+import { loadOmsConfig, type OmsConfig } from './config';
+
+// The contract's RPCs get their handlers with the capability behind them; until then grpc-js
+// answers UNIMPLEMENTED for them, and the service reports SERVING once the symbol service answers.
+export const omsService: ServiceDefinition<OmsConfig> = {
+  name: 'oms',
+  loadConfig: loadOmsConfig,
+  modules: () => [],
+  dependencies: (ctx) => [grpcServiceDependency('symbol', ctx.config.symbolAddr)],
+};

@@ -1,0 +1,70 @@
+// Shared test plumbing: temporary data dirs, in-process brokers, kafkajs clients and polling.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import { startBroker, type BrokerOptions, type RunningBroker } from '../broker';
+import { silentLogger } from '../logger';
+
+export function tempDataDir(prefix = 'kafka-broker-test-'): { dir: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A broker on a free port in its own temporary data dir; stop() closes it and removes the dir. */
+export async function startTestBroker(
+  options: Partial<BrokerOptions> = {},
+): Promise<RunningBroker & { dataDir: string; stop(): Promise<void> }> {
+  const data = options.dataDir ? { dir: options.dataDir, remove: () => undefined } : tempDataDir();
+  const logger = process.env.BROKER_TEST_LOGS ? undefined : silentLogger;
+  const broker = await startBroker({ port: 0, logger, ...options, dataDir: data.dir });
+  return {
+    ...broker,
+    dataDir: data.dir,
+    stop: async () => {
+      await broker.close();
+      data.remove();
+    },
+  };
+}
+
+export function kafkaClient(address: string | string[], overrides: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId: 'broker-test',
+    brokers: Array.isArray(address) ? address : [address],
+    logLevel: process.env.KAFKAJS_TEST_LOGS ? logLevel.INFO : logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+    ...overrides,
+  });
+}
+
+export function keyedProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after timeoutMs. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Consumer settings that make rebalances and long polls quick in tests. */
+export const FAST_CONSUMER = {
+  sessionTimeout: 10000,
+  rebalanceTimeout: 10000,
+  heartbeatInterval: 300,
+  maxWaitTimeInMs: 300,
+  retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+};
