@@ -6,4 +6,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const buf = path.join(root, 'node_modules/.bin/buf');
-execFileSync(buf, ['generate', '--template', 'buf.gen.yaml'], { cwd: path.join(root, 'proto'), stdio: 'inherit' });
+execFileSync(buf, ['generate', '--template', 'buf.gen.yaml'], {
+  cwd: path.join(root, 'proto'),
+  stdio: 'inherit',
+});

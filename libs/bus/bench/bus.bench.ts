@@ -3,7 +3,8 @@
 // produced and consumed; end to end = from the first send to the last message consumed.
 //
 //   node libs/bus/dist/bench/bus.bench.js [--messages N] [--broker child|inproc] [--partitions P]
-//                                         [--only bus|kafkajs]
+//                                         [--only bus|kafkajs] [--brokers host:port]
+// --brokers uses a broker that is already running (e.g. one started under --cpu-prof).
 //
 // The broker runs as a child process by default: on a 2-core machine the broker and the clients
 // then compete for CPU the way they would in the mesh, instead of sharing one event loop.
@@ -24,10 +25,11 @@ const MESSAGES = Number(arg('messages', '1000000'));
 const BROKER_MODE = arg('broker', 'child') as 'child' | 'inproc';
 const PARTITIONS = Number(arg('partitions', '3'));
 const ONLY = arg('only', '');
+const EXTERNAL = arg('brokers', '');
 const INSTRUMENTS = Array.from({ length: 50 }, (_, i) => `INST${String(i).padStart(3, '0')}.XNAS`);
 const CHUNK = 1000; // events per publishMany / per bare sendBatch
 const WINDOW = 20; // publishMany calls outstanding at once (backpressure for the bench loop)
-const BATCH = 5000; // bus batchSize, and messages per bare kafkajs sendBatch
+const BATCH = 2000; // bus batchSize, and messages per bare kafkajs sendBatch
 const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 100 };
 
 const log = (msg: string): void => void process.stderr.write(`[bench:bus] ${msg}\n`);
@@ -61,6 +63,7 @@ interface Broker {
 }
 
 async function startBenchBroker(): Promise<Broker> {
+  if (EXTERNAL) return { address: EXTERNAL, close: async () => undefined };
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-bus-'));
   if (BROKER_MODE === 'inproc') {
     const b = await startBroker({ port: 0, dataDir, logger: silentLogger });

@@ -3,7 +3,7 @@ import type { BusConfig, TopicSettings } from './config';
 import { KafkaEventConsumer, type ConsumeOptions, type ConsumerState, type EventConsumer } from './consumer';
 import { KafkaDeadLetterPublisher, type DeadLetterPublisher } from './dead-letter';
 import { BusClosedError } from './errors';
-import { createKafka, type ClientLogLevel } from './kafka-client';
+import { BRIEF_RETRY, createKafka, type ClientLogLevel } from './kafka-client';
 import { createStderrLogger, type BusLogger } from './logger';
 import { KafkaEventProducer, type EventProducer, type ProducerOptions } from './producer';
 import { createStats, type BusStats } from './stats';
@@ -73,7 +73,13 @@ class KafkaBus implements Bus {
   ) {
     this.topics = new TopicRegistry(config.topicPrefix);
     this.kafka = createKafka(config, logger, options);
-    this.eventProducer = new KafkaEventProducer(this.kafka, this.topics, logger, this.counters, options.producer);
+    this.eventProducer = new KafkaEventProducer(
+      createKafka(config, logger, options, BRIEF_RETRY),
+      this.topics,
+      logger,
+      this.counters,
+      options.producer,
+    );
     this.deadLetterPublisher = new KafkaDeadLetterPublisher(this.eventProducer, logger, this.counters);
   }
 

@@ -87,18 +87,23 @@ const EMPTY = new Uint8Array(0);
 
 class Delivery<T extends TopicName> implements ConsumedEventOf<T> {
   private decodedHeaders: Record<string, string> | undefined;
+  private decodedKey: string | null | undefined;
   constructor(
     readonly topic: T,
     readonly topicName: string,
     readonly value: TopicPayloads[T],
-    readonly key: string | null,
+    private readonly rawKey: Buffer | null | undefined,
     readonly partition: number,
     readonly offset: string,
     readonly timestamp: string,
     private readonly rawHeaders: KafkaMessage['headers'],
     public attempt: number,
   ) {}
-  // Decoded on first use: most handlers never look at headers.
+  get key(): string | null {
+    if (this.decodedKey === undefined) this.decodedKey = this.rawKey == null ? null : this.rawKey.toString();
+    return this.decodedKey;
+  }
+  // Decoded on first use: many handlers never look at headers.
   get headers(): Record<string, string> {
     return (this.decodedHeaders ??= decodeHeaders(this.rawHeaders));
   }
@@ -245,21 +250,26 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     try {
       const messages = batch.messages;
       for (let i = 0; i < messages.length; i++) {
-        if (this.stopping || !isRunning() || isStale()) break;
+        // stopping is checked before every message (close() finishes only the one in hand);
+        // kafkajs' own flags cost more and only change on rebalance or seek, so every 64.
+        if (this.stopping || ((i & 63) === 0 && (!isRunning() || isStale()))) break;
         const m = messages[i]!;
-        const outcome = await this.processOne(entry, topic, partition, m, job, heartbeat);
+        let outcome = this.processOne(entry, topic, partition, m, job, heartbeat);
+        if (typeof outcome !== 'number') outcome = await outcome;
         if (outcome === ABANDON) break;
-        resolveOffset(m.offset);
         lastDone = m.offset;
         this.stats.messagesConsumed++;
         if ((i & 255) === 255 && performance.now() - lastCommitAt >= this.commitIntervalMs) {
+          resolveOffset(lastDone);
           await commit();
           await heartbeat();
         }
       }
+      if (lastDone !== null) resolveOffset(lastDone);
       await commit();
     } catch (err) {
       // Keep what was handled (unless aborting), then let kafkajs restart from there.
+      if (lastDone !== null && !this.aborted) resolveOffset(lastDone);
       await commit().catch(() => undefined);
       throw err;
     } finally {
@@ -267,14 +277,16 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     }
   }
 
-  private async processOne(
+  // Synchronous unless something needs waiting for (an async handler, a retry, a dead letter),
+  // so the common case costs no promise per message.
+  private processOne(
     entry: { spec: TopicSpec; logical: TopicName; schemaBuf: Buffer },
     topic: string,
     partition: number,
     m: KafkaMessage,
     job: BatchJob,
     heartbeat: () => Promise<void>,
-  ): Promise<Outcome> {
+  ): Outcome | Promise<Outcome> {
     const { spec } = entry;
     const rawHeaders = m.headers;
     const schemaHeader = rawHeaders === undefined ? undefined : lastValue(rawHeaders['schema']);
@@ -291,55 +303,73 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     } catch (err) {
       return this.deadLetter(topic, partition, m, `decode-error: ${describe(err)}`);
     }
-
     const traceparent = rawHeaders === undefined ? undefined : rawHeaders[TRACEPARENT];
     const ctx: Context | undefined = traceparent === undefined ? undefined : contextFromHeaders(decodeHeaders(rawHeaders));
-    const delivery = new Delivery<T>(
-      entry.logical as T,
-      topic,
-      value,
-      m.key === null || m.key === undefined ? null : m.key.toString(),
-      partition,
-      m.offset,
-      m.timestamp,
-      rawHeaders,
-      1,
-    );
+    const delivery = new Delivery<T>(entry.logical as T, topic, value, m.key, partition, m.offset, m.timestamp, rawHeaders, 1);
+    let r: void | Promise<void>;
+    try {
+      r = this.invoke(delivery, ctx);
+    } catch (err) {
+      return this.retry(err, delivery, ctx, topic, partition, m, job, heartbeat);
+    }
+    if (r !== undefined && r !== null && typeof (r as Promise<void>).then === 'function') {
+      return this.abortable(r as Promise<void>, job).then(
+        () => DONE,
+        (err: unknown) => this.retry(err, delivery, ctx, topic, partition, m, job, heartbeat),
+      );
+    }
+    return DONE;
+  }
+
+  private invoke(delivery: Delivery<T>, ctx: Context | undefined): void | Promise<void> {
     const event = delivery as unknown as ConsumedEvent<T>;
+    return ctx === undefined ? this.handler(event) : otelContext.with(ctx, this.handler, undefined, event);
+  }
+
+  // Attempt `delivery.attempt` failed with err: back off and try again, or dead-letter it.
+  private async retry(
+    firstErr: unknown,
+    delivery: Delivery<T>,
+    ctx: Context | undefined,
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    job: BatchJob,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    let err = firstErr;
     let delay = this.retryInitialMs;
-    for (let attempt = 1; ; attempt++) {
-      delivery.attempt = attempt;
+    for (;;) {
+      if (err === ABORTED) return ABANDON;
+      const attempt = delivery.attempt;
+      if (err instanceof PoisonMessageError || attempt >= this.attempts) {
+        const why = err instanceof PoisonMessageError ? 'poison message' : `after ${attempt} attempts`;
+        return this.deadLetter(topic, partition, m, `handler-error: ${describe(err)} (${why})`);
+      }
+      this.stats.handlerRetries++;
+      const wait = Math.min(this.retryMaxMs, delay);
+      delay *= 2;
+      this.logger.warn(
+        { err: describe(err), topic, partition, offset: m.offset, groupId: this.groupId, attempt, retryInMs: wait },
+        'bus handler failed, retrying',
+      );
       try {
-        const r = ctx === undefined ? this.handler(event) : otelContext.with(ctx, this.handler, undefined, event);
+        await this.abortable(sleep(wait), job);
+      } catch {
+        return ABANDON;
+      }
+      // Closing during retries: leave the message uncommitted; it is redelivered later.
+      if (this.stopping) return ABANDON;
+      await heartbeat();
+      delivery.attempt = attempt + 1;
+      try {
+        const r = this.invoke(delivery, ctx);
         if (r !== undefined && r !== null && typeof (r as Promise<void>).then === 'function') {
           await this.abortable(r as Promise<void>, job);
         }
         return DONE;
-      } catch (err) {
-        if (err === ABORTED) return ABANDON;
-        if (err instanceof PoisonMessageError || attempt >= this.attempts) {
-          return this.deadLetter(
-            topic,
-            partition,
-            m,
-            `handler-error: ${describe(err)} (${err instanceof PoisonMessageError ? 'poison message' : `after ${attempt} attempts`})`,
-          );
-        }
-        this.stats.handlerRetries++;
-        const wait = Math.min(this.retryMaxMs, delay);
-        delay *= 2;
-        this.logger.warn(
-          { err: describe(err), topic, partition, offset: m.offset, groupId: this.groupId, attempt, retryInMs: wait },
-          'bus handler failed, retrying',
-        );
-        try {
-          await this.abortable(sleep(wait), job);
-        } catch {
-          return ABANDON;
-        }
-        // Closing during retries: leave the message uncommitted; it is redelivered later.
-        if (this.stopping) return ABANDON;
-        await heartbeat();
+      } catch (e) {
+        err = e;
       }
     }
   }
@@ -396,5 +426,6 @@ function nextOffset(offset: string): string {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  // unref: a consumer that is aborted mid-backoff must not keep the process alive.
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

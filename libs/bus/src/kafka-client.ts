@@ -18,7 +18,27 @@ export interface ClientOptions {
 // id and sequence numbers, so the broker still de-duplicates; the warning is noise.
 const SUPPRESSED = [/Limiting retries for the idempotent producer/];
 
-export function createKafka(config: BusConfig, logger: BusLogger, options: ClientOptions = {}): Kafka {
+export interface ClientRetry {
+  retries: number;
+  initialRetryTime: number;
+  maxRetryTime: number;
+}
+
+/** Admin and consumers ride out a broker restart (consumers also restart themselves). */
+export const PATIENT_RETRY: ClientRetry = { retries: 8, initialRetryTime: 100, maxRetryTime: 5000 };
+/**
+ * The producer's client gives up fast: kafkajs applies this budget to every (re)connection to a
+ * seed broker inside each send, and the bus's own publish retry budget must be the one that
+ * decides when a send fails.
+ */
+export const BRIEF_RETRY: ClientRetry = { retries: 1, initialRetryTime: 100, maxRetryTime: 500 };
+
+export function createKafka(
+  config: BusConfig,
+  logger: BusLogger,
+  options: ClientOptions = {},
+  retry: ClientRetry = PATIENT_RETRY,
+): Kafka {
   const level =
     options.clientLogLevel === 'info' ? logLevel.INFO : options.clientLogLevel === 'error' ? logLevel.ERROR : logLevel.WARN;
   const kafkaConfig: KafkaConfig = {
@@ -29,7 +49,7 @@ export function createKafka(config: BusConfig, logger: BusLogger, options: Clien
     requestTimeout: options.requestTimeoutMs ?? 30000,
     logLevel: level,
     logCreator: () => (entry: LogEntry) => forward(logger, entry),
-    retry: { initialRetryTime: 100, maxRetryTime: 5000, retries: 8 },
+    retry: { ...retry },
   };
   if (config.sasl) {
     kafkaConfig.sasl = {

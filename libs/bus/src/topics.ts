@@ -1,3 +1,4 @@
+import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { eventsV1 } from '@tapeline/contracts';
 
 /** The bus topics, by logical name (without the environment prefix). */
@@ -26,9 +27,10 @@ export interface TopicPayloads {
   journal: eventsV1.JournalEntry;
 }
 
-interface Codec<T> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
+/** The generated ts-proto message functions. */
+export interface Codec<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
 }
 
 /** What the bus knows about one topic: how to (de)serialise its payload and key it. */

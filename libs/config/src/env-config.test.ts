@@ -24,7 +24,12 @@ test('applies defaults and parses valid values', () => {
 test('lists every missing or invalid variable in one error', () => {
   const err = (() => {
     try {
-      loadConfig('symbol', spec, { GRPC_PORT: '99999', LOG_LEVEL: 'loud', SYMBOL_GRPC_ADDR: 'nohost', FSYNC: 'maybe' });
+      loadConfig('symbol', spec, {
+        GRPC_PORT: '99999',
+        LOG_LEVEL: 'loud',
+        SYMBOL_GRPC_ADDR: 'nohost',
+        FSYNC: 'maybe',
+      });
     } catch (e) {
       return e;
     }
@@ -42,7 +47,10 @@ test('lists every missing or invalid variable in one error', () => {
 
 test('merges problems from extra checks', () => {
   assert.throws(
-    () => loadConfig('t', spec, { SEED_FILE: 'a' }, () => [{ variable: 'KAFKA_BROKERS', problem: 'is required' }]),
+    () =>
+      loadConfig('t', spec, { SEED_FILE: 'a' }, () => [
+        { variable: 'KAFKA_BROKERS', problem: 'is required' },
+      ]),
     /KAFKA_BROKERS: is required/,
   );
 });

@@ -16,7 +16,7 @@ export class ConfigError extends Error {
   ) {
     super(
       `invalid configuration for ${service}: ${problems.length} problem(s)\n` +
-        problems.map((p) => `  - ${p.variable}: ${p.problem}`).join('\n'),
+        problems.map((p) => `  - ${p.variable}: ${p.problem.replace(/\n/g, '\n    ')}`).join('\n'),
     );
   }
 }

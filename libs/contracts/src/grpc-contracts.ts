@@ -24,7 +24,11 @@ export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 
 /** The gRPC contract each service serves: proto package and file, relative to PROTO_ROOT. */
 export const SERVICE_CONTRACTS = {
-  symbol: { package: 'tapeline.symbol.v1', service: 'SymbolService', proto: 'tapeline/symbol/v1/symbol.proto' },
+  symbol: {
+    package: 'tapeline.symbol.v1',
+    service: 'SymbolService',
+    proto: 'tapeline/symbol/v1/symbol.proto',
+  },
   'market-data': {
     package: 'tapeline.market_data.v1',
     service: 'MarketDataService',

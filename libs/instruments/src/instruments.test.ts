@@ -50,7 +50,10 @@ instruments:
   assert.match(text, /instruments\[0\] \(AAPL\)\.id: "AAPL" is not of the form SYMBOL\.VENUE/);
   assert.match(text, /instruments\[0\] \(AAPL\)\.assetClass: must be one of/);
   assert.match(text, /instruments\[0\] \(AAPL\)\.tickSize: must be a quoted decimal string/);
-  assert.match(text, /instruments\[1\] \(EURUSD\.EBSM\)\.tickSize: 0\.00001 does not fit in 4 decimal places/);
+  assert.match(
+    text,
+    /instruments\[1\] \(EURUSD\.EBSM\)\.tickSize: 0\.00001 does not fit in 4 decimal places/,
+  );
   assert.match(text, /instruments\[1\] \(EURUSD\.EBSM\)\.baseCurrency: is required/);
   assert.match(text, /instruments\[3\] \(X\.XNAS\)\.id: duplicate id X\.XNAS/);
   assert.match(text, /instruments\[0\] \(AAPL\)\.id: must end with ".XNAS"/);
@@ -60,14 +63,26 @@ instruments:
 test('lists with filters and stable cursor paging', () => {
   const master = new InstrumentMaster(parseSeed(SEED));
   const first = master.list({}, 2);
-  assert.deepEqual(first.instruments.map((i) => i.instrumentId), ['AAPL.XNAS', 'BTC-USDT.BINANCE']);
+  assert.deepEqual(
+    first.instruments.map((i) => i.instrumentId),
+    ['AAPL.XNAS', 'BTC-USDT.BINANCE'],
+  );
   assert.equal(first.totalSize, 3);
   assert.notEqual(first.nextPageToken, '');
   const second = master.list({}, 2, first.nextPageToken);
-  assert.deepEqual(second.instruments.map((i) => i.instrumentId), ['ESZ6.XCME']);
+  assert.deepEqual(
+    second.instruments.map((i) => i.instrumentId),
+    ['ESZ6.XCME'],
+  );
   assert.equal(second.nextPageToken, '');
-  assert.deepEqual(master.list({ assetClasses: ['FUTURE'] }).instruments.map((i) => i.instrumentId), ['ESZ6.XCME']);
-  assert.deepEqual(master.list({ query: 'bitcoin' }).instruments.map((i) => i.instrumentId), ['BTC-USDT.BINANCE']);
+  assert.deepEqual(
+    master.list({ assetClasses: ['FUTURE'] }).instruments.map((i) => i.instrumentId),
+    ['ESZ6.XCME'],
+  );
+  assert.deepEqual(
+    master.list({ query: 'bitcoin' }).instruments.map((i) => i.instrumentId),
+    ['BTC-USDT.BINANCE'],
+  );
   assert.throws(() => master.list({}, 2, 'garbage'), InstrumentQueryError);
 });
 

@@ -18,7 +18,9 @@ export class SeedError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`instrument seed ${source} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `instrument seed ${source} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -104,11 +106,15 @@ class EntryReader {
     const lotSize = this.decimal(r, 'lotSize', sizeScale, true);
     const minSize = this.decimal(r, 'minSize', sizeScale, false) ?? lotSize;
     const multiplier = this.decimal(r, 'multiplier', undefined, false) ?? { mantissa: 1n, scale: 0 };
-    const isPair = assetClass === 'FX_SPOT' || assetClass === 'CRYPTO_SPOT' || assetClass === 'CRYPTO_PERPETUAL';
+    const isPair =
+      assetClass === 'FX_SPOT' || assetClass === 'CRYPTO_SPOT' || assetClass === 'CRYPTO_PERPETUAL';
     const baseCurrency = this.str(r, 'baseCurrency', isPair);
     const expiryDate = this.str(r, 'expiryDate', assetClass === 'FUTURE');
-    if (expiryDate && !DATE_RE.test(expiryDate)) this.problem('expiryDate', `"${expiryDate}" is not YYYY-MM-DD`);
-    const status = (r.status === undefined ? 'ACTIVE' : this.oneOf(r, 'status', INSTRUMENT_STATUSES)) as InstrumentStatus;
+    if (expiryDate && !DATE_RE.test(expiryDate))
+      this.problem('expiryDate', `"${expiryDate}" is not YYYY-MM-DD`);
+    const status = (
+      r.status === undefined ? 'ACTIVE' : this.oneOf(r, 'status', INSTRUMENT_STATUSES)
+    ) as InstrumentStatus;
     const instrument: Instrument = {
       instrumentId: id,
       symbol: this.str(r, 'symbol', true),
@@ -197,8 +203,10 @@ class EntryReader {
       return [];
     }
     return Object.entries(v).map(([venue, symbol]) => {
-      if (!CODE_RE.test(venue)) this.problem(`venueSymbols.${venue}`, 'venue must be 2-12 capitals or digits');
-      if (typeof symbol !== 'string' || !symbol) this.problem(`venueSymbols.${venue}`, 'symbol must be a non-empty string');
+      if (!CODE_RE.test(venue))
+        this.problem(`venueSymbols.${venue}`, 'venue must be 2-12 capitals or digits');
+      if (typeof symbol !== 'string' || !symbol)
+        this.problem(`venueSymbols.${venue}`, 'symbol must be a non-empty string');
       return { venue, symbol: String(symbol) };
     });
   }
@@ -217,7 +225,10 @@ class EntryReader {
       if (!TIME_RE.test(open)) this.problem(`${f}.open`, `"${open}" is not HH:MM`);
       if (!TIME_RE.test(close)) this.problem(`${f}.close`, `"${close}" is not HH:MM`);
       const weekdays = Array.isArray(s?.weekdays) ? (s.weekdays as unknown[]) : [];
-      if (!weekdays.length || !weekdays.every((d) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= 7)) {
+      if (
+        !weekdays.length ||
+        !weekdays.every((d) => Number.isInteger(d) && (d as number) >= 1 && (d as number) <= 7)
+      ) {
         this.problem(`${f}.weekdays`, 'must list ISO weekdays 1..7');
       }
       const timeZone = String(s?.timeZone ?? '');
@@ -226,7 +237,13 @@ class EntryReader {
       } catch {
         this.problem(`${f}.timeZone`, `"${timeZone}" is not an IANA time zone`);
       }
-      return { name: String(s?.name ?? ''), timeZone, openTime: open, closeTime: close, weekdays: weekdays as number[] };
+      return {
+        name: String(s?.name ?? ''),
+        timeZone,
+        openTime: open,
+        closeTime: close,
+        weekdays: weekdays as number[],
+      };
     });
   }
 }

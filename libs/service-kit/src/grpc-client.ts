@@ -3,7 +3,11 @@ import type { DynamicModule } from '@nestjs/common';
 import { GRPC_LOADER_OPTIONS, SERVICE_CONTRACTS, type ServiceName } from '@tapeline/contracts';
 
 /** Client options for calling another service of the mesh: the one place they are defined. */
-export function grpcClientModule(token: string | symbol, service: ServiceName, address: string): DynamicModule {
+export function grpcClientModule(
+  token: string | symbol,
+  service: ServiceName,
+  address: string,
+): DynamicModule {
   const contract = SERVICE_CONTRACTS[service];
   return ClientsModule.register([
     {

@@ -1,4 +1,10 @@
-import { credentials, loadPackageDefinition, type ServiceError, type GrpcObject, type Client } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  type ServiceError,
+  type GrpcObject,
+  type Client,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { GRPC_LOADER_OPTIONS, HEALTH_PROTO } from '@tapeline/contracts';
 import type { DependencyCheck } from './health-registry';
@@ -11,7 +17,8 @@ type HealthClient = Client & {
   ): void;
 };
 
-let HealthCtor: (new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient) | undefined;
+let HealthCtor:
+  (new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient) | undefined;
 function healthCtor() {
   if (!HealthCtor) {
     const pkg = loadPackageDefinition(loadSync(HEALTH_PROTO, GRPC_LOADER_OPTIONS)) as GrpcObject;

@@ -86,8 +86,13 @@ export class HealthRegistry {
     const results = await Promise.all(
       this.dependencies.map(async (dep) => {
         try {
-          await withTimeout(dep.check(), this.checkTimeoutMs, `${dep.name} did not answer within ${this.checkTimeoutMs} ms`);
-          if (this.lastFailure.delete(dep.name)) this.logger.info({ dependency: dep.name }, 'dependency reachable again');
+          await withTimeout(
+            dep.check(),
+            this.checkTimeoutMs,
+            `${dep.name} did not answer within ${this.checkTimeoutMs} ms`,
+          );
+          if (this.lastFailure.delete(dep.name))
+            this.logger.info({ dependency: dep.name }, 'dependency reachable again');
           return true;
         } catch (err) {
           const reason = err instanceof Error ? err.message : String(err);

@@ -22,7 +22,7 @@ import {
   startMetricsServer,
   type Logger,
   type MetricsServer,
-  type Telemetry,
+  type ProcessBoot,
 } from '@tapeline/telemetry';
 import {
   GRPC_LOADER_OPTIONS,
@@ -120,8 +120,9 @@ class NestPinoLogger implements LoggerService {
  */
 export async function runService<C extends BaseServiceConfig>(
   def: ServiceDefinition<C>,
-  tracing: Telemetry,
+  boot: ProcessBoot,
 ): Promise<void> {
+  const { tracing } = boot;
   let config: C;
   try {
     config = def.loadConfig(process.env);
@@ -198,14 +199,17 @@ export async function runService<C extends BaseServiceConfig>(
       ...grpcOptions,
     });
     micro.useGlobalFilters(new GrpcExceptionFilter(logger));
-    micro.useGlobalInterceptors(new GrpcMetricsInterceptor(metrics));
+    micro.useGlobalInterceptors(new GrpcMetricsInterceptor(metrics, logger));
     app = micro;
     listen = () => micro.listen();
   }
 
   let stopping: Promise<void> | undefined;
+  let startup: Promise<void> = Promise.resolve();
   const stop = (signal: string) => {
     stopping ??= (async () => {
+      // A signal during startup waits for it to settle: closing a half-started app races it.
+      await startup.catch(() => undefined);
       const started = Date.now();
       logger.info({ signal }, 'shutting down: draining in-flight work');
       const deadline = setTimeout(() => {
@@ -224,23 +228,24 @@ export async function runService<C extends BaseServiceConfig>(
       logger.flush(() => process.exit(0));
     })();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  // Started by the local launcher with an IPC channel: if the launcher dies, stop too.
-  if (process.send) process.once('disconnect', () => stop('launcher-gone'));
+  boot.handleSignals(stop);
 
-  try {
+  startup = (async () => {
     metricsServer = await startMetricsServer(metrics, config.metricsPort, config.grpcHost);
     await listen();
+  })();
+  try {
+    await startup;
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     logger.flush();
     process.exit(1);
   }
+  if (stopping) return;
   logger.info(
     {
       grpc: `${config.grpcHost}:${config.grpcPort}`,
-      metrics: metricsServer.port,
+      metrics: config.metricsPort,
       ...(def.http ? { http: `${config.grpcHost}:${def.http.port(config)}` } : {}),
     },
     'listening',

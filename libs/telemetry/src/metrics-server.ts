@@ -17,7 +17,11 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** Serves the registry in Prometheus text format on GET /metrics (a separate port from the API). */
-export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host = '0.0.0.0',
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
       registry

@@ -1,7 +1,7 @@
 // Tracing starts before anything loads @grpc/grpc-js: its instrumentation patches the module on load.
-import { startTracing } from '@tapeline/telemetry';
+import { bootProcess } from '@tapeline/telemetry';
 
-const tracing = startTracing('market-data');
+const boot = bootProcess('market-data');
 void import('./market-data.service').then(({ marketDataService }) =>
-  import('@tapeline/service-kit').then(({ runService }) => runService(marketDataService, tracing)),
+  import('@tapeline/service-kit').then(({ runService }) => runService(marketDataService, boot)),
 );

@@ -1,7 +1,7 @@
 // Tracing starts before anything loads @grpc/grpc-js: its instrumentation patches the module on load.
-import { startTracing } from '@tapeline/telemetry';
+import { bootProcess } from '@tapeline/telemetry';
 
-const tracing = startTracing('oms');
+const boot = bootProcess('oms');
 void import('./oms.service').then(({ omsService }) =>
-  import('@tapeline/service-kit').then(({ runService }) => runService(omsService, tracing)),
+  import('@tapeline/service-kit').then(({ runService }) => runService(omsService, boot)),
 );

@@ -1,7 +1,7 @@
 // Tracing starts before anything loads @grpc/grpc-js: its instrumentation patches the module on load.
-import { startTracing } from '@tapeline/telemetry';
+import { bootProcess } from '@tapeline/telemetry';
 
-const tracing = startTracing('risk');
+const boot = bootProcess('risk');
 void import('./risk.service').then(({ riskService }) =>
-  import('@tapeline/service-kit').then(({ runService }) => runService(riskService, tracing)),
+  import('@tapeline/service-kit').then(({ runService }) => runService(riskService, boot)),
 );

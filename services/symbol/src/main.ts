@@ -1,7 +1,7 @@
 // Tracing starts before anything loads @grpc/grpc-js: its instrumentation patches the module on load.
-import { startTracing } from '@tapeline/telemetry';
+import { bootProcess } from '@tapeline/telemetry';
 
-const tracing = startTracing('symbol');
+const boot = bootProcess('symbol');
 void import('./symbol.service').then(({ symbolService }) =>
-  import('@tapeline/service-kit').then(({ runService }) => runService(symbolService, tracing)),
+  import('@tapeline/service-kit').then(({ runService }) => runService(symbolService, boot)),
 );

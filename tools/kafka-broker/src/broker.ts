@@ -110,7 +110,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   retention.unref();
 
   const address = `${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
-  logger.info(`broker listening on ${address}`, { host: bound.host, port: bound.port, dataDir: config.dataDir });
+  logger.announce(`broker listening on ${address}`, { host: bound.host, port: bound.port, dataDir: config.dataDir });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -124,7 +124,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       topics.flush();
       offsets.close();
       topics.close();
-      logger.info('broker stopped', {});
+      logger.announce('broker stopped', {});
     })();
     return closing;
   };

@@ -9,14 +9,16 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Info-level lines that must appear whatever the level (readiness, shutdown). */
+  announce(msg: string, fields?: Record<string, unknown>): void;
 }
 
 export type LogSink = (line: string) => void;
 
 export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stdout.write(line + '\n')): Logger {
   const threshold = RANK[level];
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (RANK[lvl] < threshold) return;
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, force = false): void => {
+    if (RANK[lvl] < threshold && !force) return;
     sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }, errorReplacer));
   };
   return {
@@ -24,6 +26,7 @@ export function createLogger(level: LogLevel, sink: LogSink = (line) => process.
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
+    announce: (msg, fields) => emit('info', msg, fields, true),
   };
 }
 
@@ -38,4 +41,5 @@ export const silentLogger: Logger = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
+  announce: () => undefined,
 };

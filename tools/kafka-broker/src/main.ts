@@ -22,7 +22,7 @@ function main(): void {
       const stop = (signal: NodeJS.Signals): void => {
         if (stopping) return;
         stopping = true;
-        logger.info('shutting down', { signal });
+        logger.announce('shutting down', { signal });
         // Never linger past the deadline, even if a client holds its connection open.
         setTimeout(() => {
           logger.warn('shutdown deadline reached, exiting', { ms: SHUTDOWN_DEADLINE_MS });

@@ -15,9 +15,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const missing = plan.processes.filter((p) => !existsSync(p.script)).map((p) => path.relative(REPO_ROOT, p.script));
+  const missing = plan.processes
+    .filter((p) => !existsSync(p.script))
+    .map((p) => path.relative(REPO_ROOT, p.script));
   if (missing.length) {
-    process.stderr.write(`not built: ${missing.join(', ')}\nrun \`npm run build\` first (npm start does it)\n`);
+    process.stderr.write(
+      `not built: ${missing.join(', ')}\nrun \`npm run build\` first (npm start does it)\n`,
+    );
     process.exit(1);
   }
 
@@ -29,7 +33,9 @@ async function main(): Promise<void> {
     shuttingDown = true;
     const unclean = await mesh.stop();
     process.stdout.write(
-      unclean.length ? `tapeline: stopped; not cleanly: ${unclean.join(', ')}\n` : 'tapeline: stopped cleanly\n',
+      unclean.length
+        ? `tapeline: stopped; not cleanly: ${unclean.join(', ')}\n`
+        : 'tapeline: stopped cleanly\n',
     );
     process.exit(exitCode || (unclean.length ? 1 : 0));
   };

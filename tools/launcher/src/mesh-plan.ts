@@ -43,14 +43,18 @@ export function planMesh(source: NodeJS.ProcessEnv): MeshPlan {
       [p.metrics[0], env.port(p.metrics[0], p.metrics[1])],
     ]),
   );
-  const cfg = loadConfig('launcher', {
-    ...portSpec,
-    GATEWAY_PORT: env.port('GATEWAY_PORT', 4000),
-    KAFKA_DEV_PORT: env.port('KAFKA_DEV_PORT', 9092),
-    TAPELINE_DATA_DIR: env.string('TAPELINE_DATA_DIR', path.join(REPO_ROOT, '.tapeline')),
-    LOG_LEVEL: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'] as const, 'info'),
-    TAPELINE_READY_TIMEOUT_MS: env.int('TAPELINE_READY_TIMEOUT_MS', 60_000, { min: 1000 }),
-  }, source) as Record<string, string | number>;
+  const cfg = loadConfig(
+    'launcher',
+    {
+      ...portSpec,
+      GATEWAY_PORT: env.port('GATEWAY_PORT', 4000),
+      KAFKA_DEV_PORT: env.port('KAFKA_DEV_PORT', 9092),
+      TAPELINE_DATA_DIR: env.string('TAPELINE_DATA_DIR', path.join(REPO_ROOT, '.tapeline')),
+      LOG_LEVEL: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'] as const, 'info'),
+      TAPELINE_READY_TIMEOUT_MS: env.int('TAPELINE_READY_TIMEOUT_MS', 60_000, { min: 1000 }),
+    },
+    source,
+  ) as Record<string, string | number>;
 
   const host = '127.0.0.1';
   const dataDir = path.resolve(String(cfg.TAPELINE_DATA_DIR));

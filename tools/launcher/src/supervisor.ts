@@ -81,7 +81,9 @@ export class MeshSupervisor {
     while (pending.size > 0) {
       if (this.stopping) throw new Error('mesh is stopping');
       if (Date.now() > deadline) {
-        throw new Error(`not ready after ${timeoutMs} ms: ${[...pending].map((p) => p.plan.name).join(', ')}`);
+        throw new Error(
+          `not ready after ${timeoutMs} ms: ${[...pending].map((p) => p.plan.name).join(', ')}`,
+        );
       }
       await Promise.all(
         [...pending].map(async (p) => {
@@ -98,7 +100,8 @@ export class MeshSupervisor {
     const running = this.procs.filter((p) => p.exitCode === undefined && p.signal === undefined);
     for (const p of running) p.child.kill('SIGTERM');
     const timer = setTimeout(() => {
-      for (const p of this.procs) if (p.exitCode === undefined && p.signal === undefined) p.child.kill('SIGKILL');
+      for (const p of this.procs)
+        if (p.exitCode === undefined && p.signal === undefined) p.child.kill('SIGKILL');
     }, STOP_GRACE_MS);
     await Promise.all(this.procs.map((p) => p.exited));
     clearTimeout(timer);

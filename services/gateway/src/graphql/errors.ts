@@ -58,15 +58,18 @@ interface FormattedError {
 export function formatGraphqlErrors(
   execution: ExecutionResult & { errors: readonly GraphQLError[]; statusCode?: number },
   logger: Logger,
-): { statusCode: number; response: { data: ExecutionResult["data"]; errors: FormattedError[] } } {
+): { statusCode: number; response: { data: ExecutionResult['data']; errors: FormattedError[] } } {
   const errors: FormattedError[] = [];
   for (const error of execution.errors) {
-    const original = error.originalError as (Error & { errors?: GraphQLError[]; extensions?: { code?: string } }) | undefined;
+    const original = error.originalError as
+      (Error & { errors?: GraphQLError[]; extensions?: { code?: string } }) | undefined;
     // mercurius wraps a batch of validation errors in one MER_ERR_GQL_VALIDATION error.
     const inner = original?.errors && Array.isArray(original.errors) ? original.errors : [error];
     for (const e of inner) errors.push(formatOne(e, logger));
   }
-  const statusCode = execution.data ? 200 : (execution.statusCode ?? (errors.every(isClientError) ? 400 : 200));
+  const statusCode = execution.data
+    ? 200
+    : (execution.statusCode ?? (errors.every(isClientError) ? 400 : 200));
   return { statusCode, response: { data: execution.data ?? null, errors } };
 }
 
@@ -76,9 +79,8 @@ function isClientError(e: FormattedError): boolean {
 
 function formatOne(error: GraphQLError, logger: Logger): FormattedError {
   const base = { locations: error.locations, path: error.path };
-  const code = (error.extensions?.code ?? (error.originalError as GraphQLError | undefined)?.extensions?.code) as
-    | ApiErrorCode
-    | undefined;
+  const code = (error.extensions?.code ??
+    (error.originalError as GraphQLError | undefined)?.extensions?.code) as ApiErrorCode | undefined;
   if (code && code !== 'INTERNAL') {
     return { ...base, message: error.message, extensions: { code } };
   }
@@ -86,7 +88,11 @@ function formatOne(error: GraphQLError, logger: Logger): FormattedError {
   if (!original || original instanceof GraphQLError) {
     // Raised by graphql-js itself while parsing or validating the document.
     const parse = error.message.startsWith('Syntax Error');
-    return { ...base, message: error.message, extensions: { code: parse ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED' } };
+    return {
+      ...base,
+      message: error.message,
+      extensions: { code: parse ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED' },
+    };
   }
   logger.error({ err: original, path: error.path }, 'unexpected error while resolving');
   return { ...base, message: 'internal error', extensions: { code: 'INTERNAL' } };

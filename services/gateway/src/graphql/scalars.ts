@@ -31,7 +31,9 @@ export class DecimalScalar implements CustomScalar<string, string> {
 
 function canonical(value: unknown): string {
   if (typeof value !== 'string') {
-    throw new GraphQLError('Decimal must be a string, e.g. "101.25"', { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new GraphQLError('Decimal must be a string, e.g. "101.25"', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   }
   try {
     return formatFixed(parseFixed(value));

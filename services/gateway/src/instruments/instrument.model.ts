@@ -18,7 +18,7 @@ export enum InstrumentStatus {
 }
 registerEnumType(InstrumentStatus, { name: 'InstrumentStatus' });
 
-@ObjectType({ description: "How one venue names the instrument." })
+@ObjectType({ description: 'How one venue names the instrument.' })
 export class VenueSymbol {
   @Field({ description: 'Venue code (ISO 10383 MIC where one exists).' }) venue!: string;
   @Field() symbol!: string;
@@ -29,7 +29,9 @@ export class TradingSession {
   @Field() name!: string;
   @Field({ description: 'IANA time zone.' }) timeZone!: string;
   @Field({ description: 'Local wall-clock time HH:MM.' }) openTime!: string;
-  @Field({ description: 'Local wall-clock time HH:MM; earlier than openTime when the session spans midnight.' })
+  @Field({
+    description: 'Local wall-clock time HH:MM; earlier than openTime when the session spans midnight.',
+  })
   closeTime!: string;
   @Field(() => [Int], { description: 'ISO weekdays 1 (Monday) .. 7 (Sunday).' }) weekdays!: number[];
 }
@@ -49,7 +51,8 @@ export class Instrument {
   @Field(() => DecimalScalar) tickSize!: string;
   @Field(() => DecimalScalar) lotSize!: string;
   @Field(() => DecimalScalar) minSize!: string;
-  @Field(() => DecimalScalar, { description: 'Contract multiplier; 1 for cash instruments.' }) multiplier!: string;
+  @Field(() => DecimalScalar, { description: 'Contract multiplier; 1 for cash instruments.' })
+  multiplier!: string;
   @Field(() => [VenueSymbol]) venueSymbols!: VenueSymbol[];
   @Field(() => [TradingSession]) sessions!: TradingSession[];
   @Field(() => InstrumentStatus) status!: InstrumentStatus;
@@ -62,7 +65,10 @@ export class Instrument {
 export class InstrumentFilter {
   @Field(() => [AssetClass], { nullable: true }) assetClasses?: AssetClass[];
   @Field(() => String, { nullable: true }) venue?: string;
-  @Field(() => String, { nullable: true, description: 'Case-insensitive substring of id, symbol or description.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive substring of id, symbol or description.',
+  })
   query?: string;
   @Field(() => [InstrumentStatus], { nullable: true }) statuses?: InstrumentStatus[];
 }

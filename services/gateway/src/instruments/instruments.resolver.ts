@@ -18,7 +18,9 @@ export const MAX_PAGE_SIZE = 500;
 export class InstrumentsResolver {
   constructor(@Inject(SymbolClient) private readonly symbols: SymbolClient) {}
 
-  @Query(() => InstrumentConnection, { description: 'Instruments of the master, filtered, in pages ordered by id.' })
+  @Query(() => InstrumentConnection, {
+    description: 'Instruments of the master, filtered, in pages ordered by id.',
+  })
   async instruments(
     @Args('filter', { type: () => InstrumentFilter, nullable: true }) filter: InstrumentFilter | null,
     @Args('first', { type: () => Int, nullable: true, defaultValue: 50, description: `1..${MAX_PAGE_SIZE}` })

@@ -27,16 +27,27 @@ export class SymbolClient implements OnModuleInit {
   }
 
   listInstruments(req: symbolV1.ListInstrumentsRequest): Promise<symbolV1.ListInstrumentsResponse> {
-    return this.call(this.service.listInstruments.bind(this.service) as UnaryCall<typeof req, symbolV1.ListInstrumentsResponse>, req);
+    return this.call(
+      this.service.listInstruments.bind(this.service) as UnaryCall<
+        typeof req,
+        symbolV1.ListInstrumentsResponse
+      >,
+      req,
+    );
   }
 
   getInstrument(req: symbolV1.GetInstrumentRequest): Promise<symbolV1.GetInstrumentResponse> {
-    return this.call(this.service.getInstrument.bind(this.service) as UnaryCall<typeof req, symbolV1.GetInstrumentResponse>, req);
+    return this.call(
+      this.service.getInstrument.bind(this.service) as UnaryCall<typeof req, symbolV1.GetInstrumentResponse>,
+      req,
+    );
   }
 
   private async call<Req, Res>(method: UnaryCall<Req, Res>, req: Req): Promise<Res> {
     try {
-      return await lastValueFrom(method(req, new Metadata(), { deadline: new Date(Date.now() + this.deadlineMs) }));
+      return await lastValueFrom(
+        method(req, new Metadata(), { deadline: new Date(Date.now() + this.deadlineMs) }),
+      );
     } catch (err) {
       throw fromGrpcError(err, 'symbol', this.logger);
     }

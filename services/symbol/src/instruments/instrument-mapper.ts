@@ -1,6 +1,11 @@
 import { symbolV1 } from '@tapeline/contracts';
 import { toWireDecimal } from '@tapeline/fixed-point';
-import { InstrumentQueryError, type AssetClass, type Instrument, type InstrumentStatus } from '@tapeline/instruments';
+import {
+  InstrumentQueryError,
+  type AssetClass,
+  type Instrument,
+  type InstrumentStatus,
+} from '@tapeline/instruments';
 
 export function instrumentToProto(i: Instrument): symbolV1.Instrument {
   return {

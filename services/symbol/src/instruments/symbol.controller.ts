@@ -35,7 +35,9 @@ export class SymbolController implements symbolV1.SymbolServiceController {
 
   resolveVenueSymbol(req: symbolV1.ResolveVenueSymbolRequest): symbolV1.ResolveVenueSymbolResponse {
     const instrument = this.query(() => this.master.resolveVenueSymbol(req.venue, req.symbol));
-    return { instrument: this.found(instrument, `no instrument for symbol "${req.symbol}" on venue "${req.venue}"`) };
+    return {
+      instrument: this.found(instrument, `no instrument for symbol "${req.symbol}" on venue "${req.venue}"`),
+    };
   }
 
   /** Domain query errors are the caller's mistake: INVALID_ARGUMENT with the reason. */
@@ -43,7 +45,8 @@ export class SymbolController implements symbolV1.SymbolServiceController {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof InstrumentQueryError || err instanceof RangeError) throw invalidArgument(err.message);
+      if (err instanceof InstrumentQueryError || err instanceof RangeError)
+        throw invalidArgument(err.message);
       throw err;
     }
   }
