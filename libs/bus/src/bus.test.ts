@@ -87,7 +87,7 @@ test('no trace active: no traceparent header, handler runs in the root context',
   try {
     await bus.ensureTopics();
     const seen: ConsumedEvent<'quotes'>[] = [];
-    await bus.consume({
+    const consumer = await bus.consume({
       groupId: 'g',
       topics: ['quotes'],
       fromBeginning: true,
@@ -96,9 +96,18 @@ test('no trace active: no traceparent header, handler runs in the root context',
         seen.push(e);
       },
     });
+    assert.equal(consumer.state(), 'running');
+    assert.equal(bus.isHealthy(), true);
     await bus.publish('quotes', quote('X', 1));
     await waitFor('quote', () => seen.length === 1);
     assert.equal(seen[0]!.headers['traceparent'], undefined);
+    assert.deepEqual(bus.health(), {
+      healthy: true,
+      producer: 'connected',
+      consumers: [{ groupId: 'g', topics: ['quotes'], state: 'running' }],
+    });
+    await consumer.close();
+    assert.equal(consumer.state(), 'closed');
   } finally {
     await bus.close();
   }
@@ -106,7 +115,12 @@ test('no trace active: no traceparent header, handler runs in the root context',
 
 test('per-key order holds across many keys on a multi-partition topic', async () => {
   const partitions = 6;
-  const bus = testBus(broker.brokers, uniquePrefix(), { producer: { lingerMs: 2, batchSize: 200 } }, partitions);
+  const bus = testBus(
+    broker.brokers,
+    uniquePrefix(),
+    { producer: { lingerMs: 2, batchSize: 200 } },
+    partitions,
+  );
   try {
     const ensured = await bus.ensureTopics();
     assert.equal(ensured.find((e) => e.topic.endsWith('.quotes'))!.partitions, partitions);
@@ -135,14 +149,24 @@ test('per-key order holds across many keys on a multi-partition topic', async ()
     // Interleave keys, mixing single publishes (not awaited one by one) with publishMany.
     const sends: Promise<void>[] = [];
     for (let s = 1; s <= perKey; s++) {
-      if (s % 2 === 0) sends.push(bus.publishMany('quotes', keys.map((k) => quote(k, s))));
+      if (s % 2 === 0)
+        sends.push(
+          bus.publishMany(
+            'quotes',
+            keys.map((k) => quote(k, s)),
+          ),
+        );
       else for (const k of keys) sends.push(bus.publish('quotes', quote(k, s)));
     }
     await Promise.all(sends);
     await waitFor('all quotes', () => total === keys.length * perKey, 30_000);
     const usedPartitions = new Set<number>();
     for (const k of keys) {
-      assert.deepEqual(seen.get(k), Array.from({ length: perKey }, (_, i) => i + 1), `order of ${k}`);
+      assert.deepEqual(
+        seen.get(k),
+        Array.from({ length: perKey }, (_, i) => i + 1),
+        `order of ${k}`,
+      );
       assert.equal(partitionOf.get(k)!.size, 1, `${k} stays on one partition`);
       usedPartitions.add([...partitionOf.get(k)!][0]!);
     }

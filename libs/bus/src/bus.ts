@@ -1,11 +1,13 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { BusConfig, TopicSettings } from './config';
-import { KafkaEventConsumer, type ConsumeOptions, type ConsumerState, type EventConsumer } from './consumer';
+import type { ConsumeOptions, ConsumerState, EventConsumer } from './consumer';
+import { KafkaEventConsumer } from './kafka-consumer';
 import { KafkaDeadLetterPublisher, type DeadLetterPublisher } from './dead-letter';
 import { BusClosedError } from './errors';
-import { BRIEF_RETRY, createKafka, type ClientLogLevel } from './kafka-client';
-import { createStderrLogger, type BusLogger } from './logger';
-import { KafkaEventProducer, type EventProducer, type ProducerOptions } from './producer';
+import { BRIEF_RETRY, createKafka } from './kafka-client';
+import { createStderrLogger, type BusLogger, type ClientLogLevel } from './logger';
+import { KafkaEventProducer } from './kafka-producer';
+import type { EventProducer, ProducerOptions } from './producer';
 import { createStats, type BusStats } from './stats';
 import { TopicRegistry, type TopicName, type TopicPayloads } from './topics';
 
@@ -52,7 +54,11 @@ export interface Bus {
   stats(): Readonly<BusStats>;
 }
 
-export function createBus(config: BusConfig, logger: BusLogger = createStderrLogger(), options: BusOptions = {}): Bus {
+export function createBus(
+  config: BusConfig,
+  logger: BusLogger = createStderrLogger(),
+  options: BusOptions = {},
+): Bus {
   return new KafkaBus(config, logger, options);
 }
 
@@ -178,7 +184,9 @@ class KafkaBus implements Bus {
     await Promise.all([...this.consumers].map((c) => c.close()));
     await this.eventProducer.close();
     if (this.admin) {
-      await this.admin.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'bus admin disconnect failed'));
+      await this.admin
+        .disconnect()
+        .catch((err: unknown) => this.logger.warn({ err }, 'bus admin disconnect failed'));
       this.admin = null;
     }
   }
@@ -188,7 +196,11 @@ class KafkaBus implements Bus {
   }
 
   health(): BusHealth {
-    const consumers = [...this.consumers].map((c) => ({ groupId: c.groupId, topics: c.topics, state: c.state() }));
+    const consumers = [...this.consumers].map((c) => ({
+      groupId: c.groupId,
+      topics: c.topics,
+      state: c.state(),
+    }));
     const producer = this.eventProducer.state();
     const healthy =
       !this.closed &&

@@ -28,8 +28,7 @@ export interface BusConfigProblem {
 }
 
 export type BusConfigResult =
-  | { ok: true; config: BusConfig; problems: [] }
-  | { ok: false; problems: BusConfigProblem[] };
+  { ok: true; config: BusConfig; problems: [] } | { ok: false; problems: BusConfigProblem[] };
 
 export const BUS_CONFIG_DEFAULTS = {
   clientId: 'tapeline',

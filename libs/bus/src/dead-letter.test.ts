@@ -42,7 +42,12 @@ test('a payload that does not decode, or names another schema, is dead-lettered 
     await bus.ensureTopics();
     const quotes = bus.topics.name('quotes');
     const good: ConsumedEvent<'quotes'>[] = [];
-    await bus.consume({ groupId: 'md', topics: ['quotes'], fromBeginning: true, handler: (e) => void good.push(e) });
+    await bus.consume({
+      groupId: 'md',
+      topics: ['quotes'],
+      fromBeginning: true,
+      handler: (e) => void good.push(e),
+    });
     await raw.connect();
     // Field 1 with wire type 7 does not exist: decoding throws.
     const garbage = Buffer.from([0x0f, 0x01, 0x02]);
@@ -50,8 +55,16 @@ test('a payload that does not decode, or names another schema, is dead-lettered 
     await raw.send({
       topic: quotes,
       messages: [
-        { key: 'AAPL.XNAS', value: garbage, headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } },
-        { key: 'AAPL.XNAS', value: wrongSchema, headers: { schema: 'tapeline.events.v1.TradeEvent', 'schema-version': '1' } },
+        {
+          key: 'AAPL.XNAS',
+          value: garbage,
+          headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        },
+        {
+          key: 'AAPL.XNAS',
+          value: wrongSchema,
+          headers: { schema: 'tapeline.events.v1.TradeEvent', 'schema-version': '1' },
+        },
       ],
     });
     await bus.publish('quotes', quote('AAPL.XNAS', 3));
@@ -70,7 +83,11 @@ test('a payload that does not decode, or names another schema, is dead-lettered 
     assert.equal(header(d0, 'dlq-source-offset'), '0');
     assert.equal(header(d0, 'dlq-consumer-group'), 'md');
     assert.match(header(d0, 'dlq-failed-at')!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
-    assert.equal(header(d0, 'traceparent'), '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'original headers kept');
+    assert.equal(
+      header(d0, 'traceparent'),
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'original headers kept',
+    );
     assert.deepEqual(d1.value, wrongSchema);
     assert.equal(
       header(d1, 'dlq-reason'),
@@ -168,10 +185,19 @@ test('offsets are committed only after handling: an aborted consumer’s batch i
         }
       },
     });
-    await busA.publishMany('quotes', Array.from({ length: 10 }, (_, i) => quote('AAPL.XNAS', i)));
-    await waitFor('first ten handled and committed', async () => seenA.length === 10 && (await committed()) === '10');
+    await busA.publishMany(
+      'quotes',
+      Array.from({ length: 10 }, (_, i) => quote('AAPL.XNAS', i)),
+    );
+    await waitFor(
+      'first ten handled and committed',
+      async () => seenA.length === 10 && (await committed()) === '10',
+    );
 
-    await busA.publishMany('quotes', Array.from({ length: 10 }, (_, i) => quote('AAPL.XNAS', 10 + i)));
+    await busA.publishMany(
+      'quotes',
+      Array.from({ length: 10 }, (_, i) => quote('AAPL.XNAS', 10 + i)),
+    );
     await waitFor('the consumer to wedge on 15', () => wedged);
     assert.deepEqual(seenA.slice(10), [10, 11, 12, 13, 14, 15]);
     assert.equal(await committed(), '10', '10..14 were handled but their batch is still in flight');
@@ -187,7 +213,11 @@ test('offsets are committed only after handling: an aborted consumer’s batch i
       handler: (e) => void seenB.push(Number(e.value.sequence)),
     });
     await waitFor('the rest on the new member', () => seenB.includes(19));
-    assert.deepEqual(seenB, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 'uncommitted redelivered, committed not');
+    assert.deepEqual(
+      seenB,
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+      'uncommitted redelivered, committed not',
+    );
     await waitFor('the new member to commit', async () => (await committed()) === '20');
   } finally {
     await admin.disconnect();

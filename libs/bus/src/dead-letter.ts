@@ -1,5 +1,5 @@
 import type { BusLogger } from './logger';
-import type { KafkaEventProducer, RawHeaders } from './producer';
+import type { RawHeaders, RawSender } from './producer';
 import type { BusStats } from './stats';
 import { DLQ_SUFFIX } from './topics';
 import { utcIsoMicros } from './time';
@@ -25,7 +25,7 @@ export interface DeadLetterPublisher {
 
 export class KafkaDeadLetterPublisher implements DeadLetterPublisher {
   constructor(
-    private readonly producer: KafkaEventProducer,
+    private readonly producer: RawSender,
     private readonly logger: BusLogger,
     private readonly stats: BusStats,
   ) {}

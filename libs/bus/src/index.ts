@@ -21,9 +21,16 @@ export {
 } from './consumer';
 export type { DeadLetter, DeadLetterPublisher } from './dead-letter';
 export { BusClosedError, BusPublishError } from './errors';
-export type { ClientLogLevel } from './kafka-client';
-export { createStderrLogger, type BusLogger } from './logger';
+export { createStderrLogger, type BusLogger, type ClientLogLevel } from './logger';
 export type { EventProducer, ProducerOptions, RawHeaders } from './producer';
 export type { BusStats } from './stats';
 export { utcIsoMicros } from './time';
-export { DLQ_SUFFIX, isTopicName, TOPIC_NAMES, TopicRegistry, type TopicName, type TopicPayloads, type TopicSpec } from './topics';
+export {
+  DLQ_SUFFIX,
+  isTopicName,
+  TOPIC_NAMES,
+  TopicRegistry,
+  type TopicName,
+  type TopicPayloads,
+  type TopicSpec,
+} from './topics';

@@ -3,9 +3,7 @@
 // internals lets a successor client replace it without touching the public API.
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { BusConfig } from './config';
-import type { BusLogger } from './logger';
-
-export type ClientLogLevel = 'error' | 'warn' | 'info';
+import type { BusLogger, ClientLogLevel } from './logger';
 
 export interface ClientOptions {
   connectionTimeoutMs?: number;
@@ -40,7 +38,11 @@ export function createKafka(
   retry: ClientRetry = PATIENT_RETRY,
 ): Kafka {
   const level =
-    options.clientLogLevel === 'info' ? logLevel.INFO : options.clientLogLevel === 'error' ? logLevel.ERROR : logLevel.WARN;
+    options.clientLogLevel === 'info'
+      ? logLevel.INFO
+      : options.clientLogLevel === 'error'
+        ? logLevel.ERROR
+        : logLevel.WARN;
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,

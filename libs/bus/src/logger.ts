@@ -8,6 +8,9 @@ export interface BusLogger {
 
 type Level = 'info' | 'warn' | 'error';
 
+/** How much of the underlying Kafka client's own logging reaches the bus logger. */
+export type ClientLogLevel = Level;
+
 // Default: one JSON line per record on stderr, so a library used without a logger still reports
 // dead letters and publish failures instead of dropping them.
 export function createStderrLogger(name = 'tapeline-bus', minLevel: Level = 'info'): BusLogger {

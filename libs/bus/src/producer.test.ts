@@ -35,7 +35,10 @@ test('batchSize caps a request; publishMany spans several batches', async () => 
     await bus.ensureTopics();
     await bus.connect();
     const before = bus.stats().sendBatchCalls;
-    await bus.publishMany('quotes', Array.from({ length: 1000 }, (_, i) => quote(`I${i % 50}`, i)));
+    await bus.publishMany(
+      'quotes',
+      Array.from({ length: 1000 }, (_, i) => quote(`I${i % 50}`, i)),
+    );
     assert.equal(bus.stats().sendBatchCalls - before, 10);
   } finally {
     await bus.close();
@@ -69,7 +72,12 @@ test('close() flushes what is still lingering', async () => {
     await producerBus.close();
     await pending; // acked by close, long before the 10 s linger
     const got: ConsumedEvent<'bars'>[] = [];
-    await consumerBus.consume({ groupId: 'g', topics: ['bars'], fromBeginning: true, handler: (e) => void got.push(e) });
+    await consumerBus.consume({
+      groupId: 'g',
+      topics: ['bars'],
+      fromBeginning: true,
+      handler: (e) => void got.push(e),
+    });
     await waitFor('the flushed bar', () => got.length === 1);
     await assert.rejects(producerBus.publish('quotes', quote('A', 1)), /closed/);
   } finally {
@@ -112,11 +120,14 @@ test('a publish that keeps failing rejects with BusPublishError after the retry 
 test('an event that cannot be encoded rejects at once, naming the topic', async () => {
   const bus = testBus(broker.brokers, uniquePrefix());
   try {
-    await assert.rejects(bus.publish('quotes', { ...quote('A', 1), bidPrice: 'not-a-number' }), (e: unknown) => {
-      assert.ok(e instanceof BusPublishError);
-      assert.match(e.message, /quotes/);
-      return true;
-    });
+    await assert.rejects(
+      bus.publish('quotes', { ...quote('A', 1), bidPrice: 'not-a-number' }),
+      (e: unknown) => {
+        assert.ok(e instanceof BusPublishError);
+        assert.match(e.message, /quotes/);
+        return true;
+      },
+    );
   } finally {
     await bus.close();
   }

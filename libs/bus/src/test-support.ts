@@ -74,7 +74,11 @@ export function testBus(brokers: string[], prefix: string, options: BusOptions =
 }
 
 /** Polls until the condition holds; fails with the description after the timeout. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;

@@ -53,7 +53,13 @@ function spec<T extends TopicName>(
   codec: Codec<TopicPayloads[T]>,
   keyOf: (event: TopicPayloads[T]) => string,
 ): TopicSpec<T> {
-  return { topic, schema: `${eventsV1.protobufPackage}.${messageName}`, schemaVersion: SCHEMA_VERSION, codec, keyOf };
+  return {
+    topic,
+    schema: `${eventsV1.protobufPackage}.${messageName}`,
+    schemaVersion: SCHEMA_VERSION,
+    codec,
+    keyOf,
+  };
 }
 
 // Keys are derived here, not passed by callers: market topics are keyed by instrument, order-flow

@@ -39,7 +39,8 @@ export function activeTraceHeaders(): Record<string, string> | undefined {
   if (carrier[TRACEPARENT] === undefined) {
     const sc = trace.getSpanContext(ctx);
     if (sc && isSpanContextValid(sc)) {
-      carrier[TRACEPARENT] = `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
+      carrier[TRACEPARENT] =
+        `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
       const state = sc.traceState?.serialize();
       if (state) carrier[TRACESTATE] = state;
     }

@@ -166,13 +166,15 @@ test('on SIGTERM: NOT_SERVING, open streams end cleanly, no call is cut, exit 0 
   });
   await waitFor('first Watch update', async () => watched.length > 0);
 
-  // A stream of calls: SIGTERM lands while they are being served.
+  // A stream of calls; SIGTERM goes once the server has answered one of them, so the rest are in
+  // flight or queued. The deadline is generous: a loaded CI machine must not turn into timeouts.
   const calls: Promise<unknown>[] = [];
-  const firstDone = new Promise<void>((resolve) => {
-    for (let i = 0; i < 300; i++)
-      calls.push(client.call('listInstruments', { page: { pageSize: 500 } }).finally(resolve));
+  const firstServed = new Promise<void>((resolve) => {
+    for (let i = 0; i < 200; i++) {
+      calls.push(client.call('listInstruments', { page: { pageSize: 500 } }, 60_000).then(() => resolve()));
+    }
   });
-  await firstDone;
+  await firstServed;
   svc.proc.kill('SIGTERM');
   const started = Date.now();
   const results = await Promise.allSettled(calls);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type BrokerConfig, DEFAULT_CONFIG } from './config';
+import { DataDirLock } from './data-dir-lock';
 import { readJsonFile, writeFileAtomic } from './durable-file';
 import { GroupCoordinator } from './group/group-coordinator';
 import { OffsetStore } from './group/offset-store';
@@ -40,7 +41,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const config = resolveConfig(options);
   const logger = options.logger ?? createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(config.dataDir);
+  try {
+    return await openBroker(config, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
 
+async function openBroker(config: BrokerConfig, logger: Logger, lock: DataDirLock): Promise<RunningBroker> {
   const metaFile = path.join(config.dataDir, 'broker.json');
   let meta = readJsonFile<{ clusterId: string }>(metaFile);
   if (!meta) {
@@ -86,7 +96,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     producerIds,
     logger,
     clusterId: meta.clusterId,
-    supportedApis: API_HANDLERS.map((h) => ({ key: h.key, minVersion: h.minVersion, maxVersion: h.maxVersion })),
+    supportedApis: API_HANDLERS.map((h) => ({
+      key: h.key,
+      minVersion: h.minVersion,
+      maxVersion: h.maxVersion,
+    })),
     shuttingDown,
   };
   const server = new BrokerServer(API_HANDLERS, state);
@@ -110,7 +124,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   retention.unref();
 
   const address = `${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
-  logger.announce(`broker listening on ${address}`, { host: bound.host, port: bound.port, dataDir: config.dataDir });
+  logger.announce(`broker listening on ${address}`, {
+    host: bound.host,
+    port: bound.port,
+    dataDir: config.dataDir,
+  });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -124,6 +142,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       topics.flush();
       offsets.close();
       topics.close();
+      lock.release();
       logger.announce('broker stopped', {});
     })();
     return closing;

@@ -120,12 +120,32 @@ export function configFromEnv(env: Env, cwd = process.cwd()): ConfigResult {
       maxMessageBytes: int('KAFKA_MESSAGE_MAX_BYTES', d.log.maxMessageBytes, 0, 2147483647),
       cleanupPolicy: 'delete',
     },
-    retentionCheckIntervalMs: int('KAFKA_LOG_RETENTION_CHECK_INTERVAL_MS', d.retentionCheckIntervalMs, 1, 2147483647),
+    retentionCheckIntervalMs: int(
+      'KAFKA_LOG_RETENTION_CHECK_INTERVAL_MS',
+      d.retentionCheckIntervalMs,
+      1,
+      2147483647,
+    ),
     fsync: bool('KAFKA_LOG_FSYNC', d.fsync),
     logLevel,
-    groupInitialRebalanceDelayMs: int('KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS', d.groupInitialRebalanceDelayMs, 0, 2147483647),
-    groupMinSessionTimeoutMs: int('KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS', d.groupMinSessionTimeoutMs, 1, 2147483647),
-    groupMaxSessionTimeoutMs: int('KAFKA_GROUP_MAX_SESSION_TIMEOUT_MS', d.groupMaxSessionTimeoutMs, 1, 2147483647),
+    groupInitialRebalanceDelayMs: int(
+      'KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS',
+      d.groupInitialRebalanceDelayMs,
+      0,
+      2147483647,
+    ),
+    groupMinSessionTimeoutMs: int(
+      'KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS',
+      d.groupMinSessionTimeoutMs,
+      1,
+      2147483647,
+    ),
+    groupMaxSessionTimeoutMs: int(
+      'KAFKA_GROUP_MAX_SESSION_TIMEOUT_MS',
+      d.groupMaxSessionTimeoutMs,
+      1,
+      2147483647,
+    ),
   };
   if (config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs) {
     errors.push('KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS must not exceed KAFKA_GROUP_MAX_SESSION_TIMEOUT_MS');

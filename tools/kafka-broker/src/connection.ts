@@ -2,12 +2,18 @@
 // as a Kafka broker does per connection; a request that waits (long-poll Fetch, JoinGroup) holds
 // back the ones behind it. Reading pauses while the client is not draining our responses.
 import { type Socket } from 'node:net';
-import { type ApiHandler, type ApiResponse, type BrokerState, type ConnectionInfo, type RequestContext } from './protocol/api';
+import {
+  type ApiHandler,
+  type ApiResponse,
+  type BrokerState,
+  type ConnectionInfo,
+  type RequestContext,
+} from './protocol/api';
 import { ApiKey } from './protocol/api-keys';
 import { encodeApiVersions } from './protocol/apis/api-versions';
-import { ErrorCode } from './protocol/error-codes';
+import { ErrorCode, KafkaError } from './protocol/error-codes';
 import { FrameDecoder } from './protocol/frame-decoder';
-import { RequestReader } from './protocol/reader';
+import { ProtocolDecodeError, RequestReader } from './protocol/reader';
 import { type ResponseWriter } from './protocol/writer';
 
 /** socket.request.max.bytes in Kafka. */
@@ -41,7 +47,9 @@ export class ClientConnection implements ConnectionInfo {
     this.remoteHost = normaliseAddress(socket.remoteAddress);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.broker.logger.debug('connection error', { remote: this.remoteHost, err: err.message }));
+    socket.on('error', (err) =>
+      this.broker.logger.debug('connection error', { remote: this.remoteHost, err: err.message }),
+    );
     socket.on('close', () => this.onClosed());
   }
 
@@ -61,6 +69,7 @@ export class ClientConnection implements ConnectionInfo {
 
   destroy(): void {
     this.socket.destroy();
+    this.onClosed();
   }
 
   private onClosed(): void {
@@ -75,8 +84,11 @@ export class ClientConnection implements ConnectionInfo {
     try {
       this.decoder.push(chunk, (frame) => this.queue.push(frame));
     } catch (err) {
-      this.broker.logger.warn('closing connection: bad request framing', { remote: this.remoteHost, err: (err as Error).message });
-      this.socket.destroy();
+      this.broker.logger.warn('closing connection: bad request framing', {
+        remote: this.remoteHost,
+        err: (err as Error).message,
+      });
+      this.destroy();
       return;
     }
     if (this.queue.length >= MAX_QUEUED_REQUESTS && !this.paused) {
@@ -101,7 +113,7 @@ export class ClientConnection implements ConnectionInfo {
           },
           (err: unknown) => {
             this.broker.logger.error('request handling failed', { err });
-            this.socket.destroy();
+            this.destroy();
           },
         );
         return;
@@ -130,8 +142,11 @@ export class ClientConnection implements ConnectionInfo {
         return this.send(correlationId, this.unsupported(ctx, handler));
       }
     } catch (err) {
-      this.broker.logger.warn('closing connection: unreadable request header', { remote: this.remoteHost, err: (err as Error).message });
-      this.socket.destroy();
+      this.broker.logger.warn('closing connection: unreadable request header', {
+        remote: this.remoteHost,
+        err: (err as Error).message,
+      });
+      this.destroy();
       return null;
     }
     let result: ApiResponse | Promise<ApiResponse>;
@@ -168,15 +183,26 @@ export class ClientConnection implements ConnectionInfo {
     return encodeApiVersions(this.broker.supportedApis, ErrorCode.UNSUPPORTED_VERSION, 0);
   }
 
-  /** A request that could not be decoded: Kafka drops such a connection, and so do we. */
+  /**
+   * A request that could not be decoded or handled: Kafka drops such a connection, and so do we
+   * (also how a failed acks=0 produce is signalled to its client).
+   */
   private failed(ctx: RequestContext, handler: ApiHandler, err: unknown): null {
-    this.broker.logger.warn('closing connection: request could not be handled', {
+    const fields = {
       api: handler.name,
       apiVersion: ctx.apiVersion,
       clientId: ctx.clientId,
-      err: err instanceof Error ? err.message : String(err),
-    });
-    this.socket.destroy();
+      remote: this.remoteHost,
+    };
+    if (err instanceof ProtocolDecodeError || err instanceof KafkaError) {
+      this.broker.logger.warn('closing connection: request could not be handled', {
+        ...fields,
+        err: err.message,
+      });
+    } else {
+      this.broker.logger.error('closing connection: request handler failed', { ...fields, err });
+    }
+    this.destroy();
     return null;
   }
 

@@ -15,7 +15,10 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(
+  level: LogLevel,
+  sink: LogSink = (line) => process.stdout.write(line + '\n'),
+): Logger {
   const threshold = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>, force = false): void => {
     if (RANK[lvl] < threshold && !force) return;

@@ -11,7 +11,9 @@ function main(): void {
   const result = configFromEnv(process.env);
   if (!result.ok) {
     const msg = `invalid configuration: ${result.errors.join('; ')}`;
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg, errors: result.errors }) + '\n');
+    process.stderr.write(
+      JSON.stringify({ time: new Date().toISOString(), level: 'error', msg, errors: result.errors }) + '\n',
+    );
     process.exit(2);
   }
   const config = result.config;
@@ -40,7 +42,12 @@ function main(): void {
       process.on('SIGINT', stop);
     },
     (err: unknown) => {
-      logger.error('broker failed to start', { err, host: config.host, port: config.port, dataDir: config.dataDir });
+      logger.error('broker failed to start', {
+        err,
+        host: config.host,
+        port: config.port,
+        dataDir: config.dataDir,
+      });
       process.exit(1);
     },
   );

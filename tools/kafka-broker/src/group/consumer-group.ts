@@ -42,7 +42,9 @@ export class GroupMember {
   /** Same protocols with the same metadata: a rejoin that needs no new rebalance. */
   matches(protocols: GroupProtocol[]): boolean {
     if (protocols.length !== this.protocols.length) return false;
-    return protocols.every((p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata));
+    return protocols.every(
+      (p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata),
+    );
   }
 
   metadataFor(protocol: string): Buffer {

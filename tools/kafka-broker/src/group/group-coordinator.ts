@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ErrorCode as ErrorCodeT } from '../protocol/error-codes';
 import { type Logger } from '../logger';
-import { ConsumerGroup, GroupMember, type GroupProtocol, type JoinResult, type SyncResult } from './consumer-group';
+import {
+  ConsumerGroup,
+  GroupMember,
+  type GroupProtocol,
+  type JoinResult,
+  type SyncResult,
+} from './consumer-group';
 import { type CommittedOffset, type OffsetCommitEntry, type OffsetStore } from './offset-store';
 
 const MAX_METADATA_SIZE = 4096;
@@ -83,7 +89,10 @@ export class GroupCoordinator {
   join(req: JoinRequest): Promise<JoinResult> {
     if (this.closed) return Promise.resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
     if (req.groupId.length === 0) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID, req.memberId));
-    if (req.sessionTimeoutMs < this.options.minSessionTimeoutMs || req.sessionTimeoutMs > this.options.maxSessionTimeoutMs) {
+    if (
+      req.sessionTimeoutMs < this.options.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.options.maxSessionTimeoutMs
+    ) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
     let group = this.group(req.groupId);
@@ -154,7 +163,12 @@ export class GroupCoordinator {
     }
   }
 
-  private addMemberAndRebalance(group: ConsumerGroup, memberId: string, req: JoinRequest, resolve: (r: JoinResult) => void): void {
+  private addMemberAndRebalance(
+    group: ConsumerGroup,
+    memberId: string,
+    req: JoinRequest,
+    resolve: (r: JoinResult) => void,
+  ): void {
     const member = new GroupMember(
       memberId,
       req.groupInstanceId,
@@ -172,7 +186,12 @@ export class GroupCoordinator {
     this.maybePrepareRebalance(group, `member ${memberId} joined`);
   }
 
-  private updateMemberAndRebalance(group: ConsumerGroup, member: GroupMember, req: JoinRequest, resolve: (r: JoinResult) => void): void {
+  private updateMemberAndRebalance(
+    group: ConsumerGroup,
+    member: GroupMember,
+    req: JoinRequest,
+    resolve: (r: JoinResult) => void,
+  ): void {
     member.protocols = req.protocols;
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
@@ -201,16 +220,23 @@ export class GroupCoordinator {
     }
     const wasEmpty = group.state === 'Empty';
     group.state = 'PreparingRebalance';
-    this.logger.info('preparing to rebalance group', { group: group.groupId, generationId: group.generationId, reason });
+    this.logger.info('preparing to rebalance group', {
+      group: group.groupId,
+      generationId: group.generationId,
+      reason,
+    });
     group.clearJoinTimers();
     const timeout = Math.max(group.maxRebalanceTimeoutMs(), 1);
     group.joinDeadline = setTimeout(() => this.onJoinDeadline(group), timeout);
     if (wasEmpty && this.options.initialRebalanceDelayMs > 0) {
       // group.initial.rebalance.delay.ms: let more members of a starting group arrive first.
-      group.initialDelay = setTimeout(() => {
-        group.initialDelay = null;
-        this.tryCompleteJoin(group);
-      }, Math.min(this.options.initialRebalanceDelayMs, timeout));
+      group.initialDelay = setTimeout(
+        () => {
+          group.initialDelay = null;
+          this.tryCompleteJoin(group);
+        },
+        Math.min(this.options.initialRebalanceDelayMs, timeout),
+      );
     }
   }
 
@@ -231,7 +257,10 @@ export class GroupCoordinator {
     group.clearJoinTimers();
     for (const m of [...group.members.values()]) {
       if (!m.awaitingJoin) {
-        this.logger.info('removing member that did not rejoin in time', { group: group.groupId, memberId: m.memberId });
+        this.logger.info('removing member that did not rejoin in time', {
+          group: group.groupId,
+          memberId: m.memberId,
+        });
         this.removeMember(group, m);
       }
     }
@@ -245,7 +274,8 @@ export class GroupCoordinator {
       return;
     }
     group.protocolName = group.selectProtocol();
-    if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value!;
+    if (group.leaderId === null || !group.members.has(group.leaderId))
+      group.leaderId = group.members.keys().next().value!;
     group.state = 'CompletingRebalance';
     this.logger.info('group rebalanced', {
       group: group.groupId,
@@ -283,7 +313,8 @@ export class GroupCoordinator {
   // ---- SyncGroup -------------------------------------------------------------------------
 
   sync(req: SyncRequest): Promise<SyncResult> {
-    const fail = (errorCode: ErrorCodeT): Promise<SyncResult> => Promise.resolve({ errorCode, assignment: Buffer.alloc(0) });
+    const fail = (errorCode: ErrorCodeT): Promise<SyncResult> =>
+      Promise.resolve({ errorCode, assignment: Buffer.alloc(0) });
     if (this.closed) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const group = this.group(req.groupId);
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -303,7 +334,8 @@ export class GroupCoordinator {
           this.scheduleSessionExpiry(group, member);
           if (member.memberId === group.leaderId) {
             const byMember = new Map(req.assignments.map((a) => [a.memberId, a.assignment]));
-            for (const m of group.members.values()) m.assignment = byMember.get(m.memberId) ?? Buffer.alloc(0);
+            for (const m of group.members.values())
+              m.assignment = byMember.get(m.memberId) ?? Buffer.alloc(0);
             group.state = 'Stable';
             this.logger.info('group stable', { group: group.groupId, generationId: group.generationId });
             for (const m of group.members.values()) {
@@ -334,7 +366,11 @@ export class GroupCoordinator {
   /** groupError is the top-level code; members holds one code per member id. */
   leave(groupId: string, memberIds: string[]): { groupError: ErrorCodeT; members: ErrorCodeT[] } {
     const group = this.group(groupId);
-    if (!group) return { groupError: ErrorCode.UNKNOWN_MEMBER_ID, members: memberIds.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
+    if (!group)
+      return {
+        groupError: ErrorCode.UNKNOWN_MEMBER_ID,
+        members: memberIds.map(() => ErrorCode.UNKNOWN_MEMBER_ID),
+      };
     const results = memberIds.map((memberId) => {
       const pending = group.pendingMembers.get(memberId);
       if (pending) {
@@ -455,7 +491,14 @@ export class GroupCoordinator {
   describe(groupId: string): GroupDescription {
     const group = this.group(groupId);
     if (!group) {
-      return { errorCode: ErrorCode.NONE, groupId, state: this.offsets.hasOffsets(groupId) ? 'Empty' : 'Dead', protocolType: '', protocolData: '', members: [] };
+      return {
+        errorCode: ErrorCode.NONE,
+        groupId,
+        state: this.offsets.hasOffsets(groupId) ? 'Empty' : 'Dead',
+        protocolType: '',
+        protocolData: '',
+        members: [],
+      };
     }
     const stable = group.state === 'Stable';
     return {

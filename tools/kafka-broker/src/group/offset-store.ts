@@ -119,7 +119,16 @@ export class OffsetStore {
     for (const [g, offsets] of this.groups) {
       for (const v of offsets.values()) {
         out.push(
-          JSON.stringify({ t: 'o', g, tp: v.topic, p: v.partition, o: v.offset, e: v.leaderEpoch, m: v.metadata, ts: v.commitTimestamp } satisfies LogLine),
+          JSON.stringify({
+            t: 'o',
+            g,
+            tp: v.topic,
+            p: v.partition,
+            o: v.offset,
+            e: v.leaderEpoch,
+            m: v.metadata,
+            ts: v.commitTimestamp,
+          } satisfies LogLine),
         );
       }
     }
@@ -132,7 +141,16 @@ export class OffsetStore {
   commit(group: string, entries: OffsetCommitEntry[]): void {
     if (entries.length === 0) return;
     this.append(
-      entries.map((v) => ({ t: 'o', g: group, tp: v.topic, p: v.partition, o: v.offset, e: v.leaderEpoch, m: v.metadata, ts: v.commitTimestamp })),
+      entries.map((v) => ({
+        t: 'o',
+        g: group,
+        tp: v.topic,
+        p: v.partition,
+        o: v.offset,
+        e: v.leaderEpoch,
+        m: v.metadata,
+        ts: v.commitTimestamp,
+      })),
     );
   }
 

@@ -92,7 +92,8 @@ export class LogSegment {
       const at = pos - winStart;
       const h = readBatchHeader(window, at);
       const base = readBaseOffset(window, at);
-      if (h.magic !== 2 || h.size < BATCH_HEADER_SIZE || pos + h.size > fileSize || h.lastOffsetDelta < 0) break;
+      if (h.magic !== 2 || h.size < BATCH_HEADER_SIZE || pos + h.size > fileSize || h.lastOffsetDelta < 0)
+        break;
       if (base !== expected && !(seg.count === 0 && base >= expected)) break;
       if (pos >= crcFrom) {
         const full = Buffer.allocUnsafe(h.size);
@@ -219,4 +220,3 @@ export class LogSegment {
     fs.rmSync(this.file, { force: true });
   }
 }
-

@@ -60,7 +60,13 @@ export class PartitionLog {
   ) {}
 
   /** Opens (recovering) or creates the partition directory `<dataDir>/<topic>-<partition>`. */
-  static open(root: string, topic: string, partition: number, config: LogConfig, options: PartitionLogOptions): PartitionLog {
+  static open(
+    root: string,
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: PartitionLogOptions,
+  ): PartitionLog {
     const dir = path.join(root, `${topic}-${partition}`);
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, config, options);
@@ -86,7 +92,12 @@ export class PartitionLog {
       });
       log.segments.push(segment);
       if (truncatedBytes > 0) {
-        options.onWarning?.('truncated incomplete batch data at end of segment', { topic, partition, file, truncatedBytes });
+        options.onWarning?.('truncated incomplete batch data at end of segment', {
+          topic,
+          partition,
+          file,
+          truncatedBytes,
+        });
         // Anything after a damaged segment no longer follows on from it.
         for (const later of bases.slice(i + 1)) {
           fs.rmSync(path.join(dir, `${String(later).padStart(20, '0')}${SEGMENT_SUFFIX}`), { force: true });
@@ -131,7 +142,12 @@ export class PartitionLog {
    * before any is written so a bad request leaves the log untouched.
    */
   append(records: Buffer): AppendResult {
-    if (this.closed) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'partition deleted', baseOffset: -1 };
+    if (this.closed)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: 'partition deleted',
+        baseOffset: -1,
+      };
     const pending: PendingBatch[] = [];
     let at = 0;
     while (at < records.length) {
@@ -140,13 +156,23 @@ export class PartitionLog {
         return fail(ErrorCode.CORRUPT_MESSAGE, 'record batch is truncated or malformed');
       }
       const h = readBatchHeader(records, at);
-      if (h.magic !== 2) return fail(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `only record batch magic 2 is supported, got ${h.magic}`);
-      if (h.lastOffsetDelta < 0 || h.recordCount < 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'invalid record count');
-      if (computeCrc(records, at, size) !== storedCrc(records, at)) return fail(ErrorCode.CORRUPT_MESSAGE, 'record batch CRC mismatch');
+      if (h.magic !== 2)
+        return fail(
+          ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+          `only record batch magic 2 is supported, got ${h.magic}`,
+        );
+      if (h.lastOffsetDelta < 0 || h.recordCount < 0)
+        return fail(ErrorCode.CORRUPT_MESSAGE, 'invalid record count');
+      if (computeCrc(records, at, size) !== storedCrc(records, at))
+        return fail(ErrorCode.CORRUPT_MESSAGE, 'record batch CRC mismatch');
       if (size > this.config.maxMessageBytes) {
-        return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
+        return fail(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
+        );
       }
-      if ((h.attributes & 0x10) !== 0) return fail(ErrorCode.INVALID_TXN_STATE, 'transactional produce is not supported by this broker');
+      if ((h.attributes & 0x10) !== 0)
+        return fail(ErrorCode.INVALID_TXN_STATE, 'transactional produce is not supported by this broker');
       const firstSeq = h.baseSequence;
       const lastSeq = h.producerId >= 0 ? lastSequenceOf(h.baseSequence, h.lastOffsetDelta) : -1;
       let duplicateOf = -1;
@@ -182,7 +208,8 @@ export class PartitionLog {
       const batch = records.subarray(b.at, b.at + b.size);
       writeBaseOffset(batch, 0, base);
       this.active.append(batch, base, b.lastOffsetDelta, b.maxTimestamp);
-      if (b.producerId >= 0) this.producers.record(b.producerId, b.producerEpoch, b.firstSeq, b.lastSeq, base);
+      if (b.producerId >= 0)
+        this.producers.record(b.producerId, b.producerEpoch, b.firstSeq, b.lastSeq, base);
       if (firstBase < 0) firstBase = base;
     }
     if (this.options.fsync) this.active.flush();
@@ -238,7 +265,10 @@ export class PartitionLog {
     for (const seg of this.segments) {
       const found = seg.findBatchByTimestamp(timestamp);
       if (!found) continue;
-      const exact = compressionOf(readBatchHeader(found.batch, 0).attributes) === 0 ? exactRecordByTimestamp(found.batch, timestamp) : null;
+      const exact =
+        compressionOf(readBatchHeader(found.batch, 0).attributes) === 0
+          ? exactRecordByTimestamp(found.batch, timestamp)
+          : null;
       if (exact) return { offset: found.baseOffset + exact.offsetDelta, timestamp: exact.timestamp };
       return { offset: found.baseOffset, timestamp: readBatchHeader(found.batch, 0).maxTimestamp };
     }
@@ -246,20 +276,23 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes whole non-active segments that fall outside retention.ms or retention.bytes.
-   * Returns the number removed.
+   * Deletes whole segments that fall outside retention.ms or retention.bytes, oldest first. As in
+   * Kafka the active segment goes too when it qualifies: an empty segment is rolled in its place
+   * first, so the log start moves to the log end. Returns the number removed.
    */
   enforceRetention(now: number): number {
     let removed = 0;
     const { retentionMs, retentionBytes } = this.config;
     if (!this.config.cleanupPolicy.split(',').includes('delete')) return 0;
     let size = this.sizeInBytes;
-    while (this.segments.length > 1) {
+    for (;;) {
       const oldest = this.segments[0]!;
+      if (oldest.size === 0) break;
       const newest = oldest.maxTimestamp >= 0 ? oldest.maxTimestamp : oldest.createdAt;
       const expired = retentionMs >= 0 && now - newest > retentionMs;
       const oversize = retentionBytes >= 0 && size - oldest.size >= retentionBytes;
       if (!expired && !oversize) break;
+      if (this.segments.length === 1) this.segments.push(LogSegment.create(this.dir, oldest.nextOffset));
       this.segments.shift();
       size -= oldest.size;
       oldest.delete();
@@ -294,7 +327,10 @@ function fail(code: ErrorCodeT, message: string): AppendResult {
 }
 
 /** Walks the records of one uncompressed batch to find the first with timestamp >= target. */
-function exactRecordByTimestamp(batch: Buffer, target: number): { offsetDelta: number; timestamp: number } | null {
+function exactRecordByTimestamp(
+  batch: Buffer,
+  target: number,
+): { offsetDelta: number; timestamp: number } | null {
   try {
     const h = readBatchHeader(batch, 0);
     const r = new RequestReader(batch, BATCH_HEADER_SIZE);

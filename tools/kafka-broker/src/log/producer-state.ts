@@ -56,7 +56,8 @@ export class ProducerStateTable {
       return { kind: 'append' };
     }
     for (const b of entry.batches) {
-      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: 'duplicate', baseOffset: b.baseOffset };
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq)
+        return { kind: 'duplicate', baseOffset: b.baseOffset };
     }
     const last = entry.batches[entry.batches.length - 1];
     if (last && firstSeq !== nextSequence(last.lastSeq)) {

@@ -44,7 +44,7 @@ export interface TopicResult {
 
 /** Kafka's rules for topic names (Topic.validate). */
 export function validateTopicName(name: string): string | null {
-  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name.length === 0) return "Topic name is illegal, it can't be empty";
   if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
     return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`;
@@ -139,7 +139,8 @@ export class TopicRegistry {
   ): TopicResult {
     const invalid = validateTopicName(name);
     if (invalid) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: invalid };
-    if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    if (this.topics.has(name))
+      return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const normalized = name.replace(/\./g, '_');
     for (const existing of this.topics.keys()) {
       if (existing.replace(/\./g, '_') === normalized) {
@@ -152,10 +153,16 @@ export class TopicRegistry {
     if (numPartitions === -1) numPartitions = this.options.defaultPartitions;
     if (replicationFactor === -1) replicationFactor = 1;
     if (!Number.isInteger(numPartitions) || numPartitions <= 0) {
-      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+      return {
+        errorCode: ErrorCode.INVALID_PARTITIONS,
+        errorMessage: 'Number of partitions must be larger than 0.',
+      };
     }
     if (replicationFactor <= 0) {
-      return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
+      return {
+        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+        errorMessage: 'Replication factor must be larger than 0.',
+      };
     }
     const config = resolveLogConfig(this.options.logDefaults, configs);
     if (typeof config === 'string') return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: config };
@@ -169,7 +176,12 @@ export class TopicRegistry {
     }
     this.topics.set(name, new Topic(name, replicationFactor, { ...configs }, config, partitions));
     this.persist();
-    this.options.logger.info('topic created', { topic: name, partitions: numPartitions, replicationFactor, configs });
+    this.options.logger.info('topic created', {
+      topic: name,
+      partitions: numPartitions,
+      replicationFactor,
+      configs,
+    });
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
@@ -188,7 +200,11 @@ export class TopicRegistry {
 
   delete(name: string): TopicResult {
     const topic = this.topics.get(name);
-    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+    if (!topic)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: 'This server does not host this topic-partition.',
+      };
     this.topics.delete(name);
     this.persist();
     for (const p of topic.partitions) p.deleteFiles();
@@ -199,7 +215,11 @@ export class TopicRegistry {
 
   addPartitions(name: string, count: number, validateOnly: boolean): TopicResult {
     const topic = this.topics.get(name);
-    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+    if (!topic)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: 'This server does not host this topic-partition.',
+      };
     const current = topic.partitions.length;
     if (count <= current) {
       return {

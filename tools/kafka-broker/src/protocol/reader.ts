@@ -20,7 +20,9 @@ export class RequestReader {
   private need(n: number): number {
     const at = this.offset;
     if (at + n > this.buffer.length) {
-      throw new ProtocolDecodeError(`request truncated: need ${n} bytes at ${at}, have ${this.buffer.length - at}`);
+      throw new ProtocolDecodeError(
+        `request truncated: need ${n} bytes at ${at}, have ${this.buffer.length - at}`,
+      );
     }
     this.offset = at + n;
     return at;

@@ -11,6 +11,8 @@ export interface SpawnBrokerOptions {
   /** Extra environment for the broker (KAFKA_* settings). */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Extra node flags for the broker process, e.g. ['--cpu-prof']. */
+  nodeArgs?: string[];
 }
 
 export interface SpawnedBroker {
@@ -29,7 +31,7 @@ const KEPT_LINES = 500;
 
 export function spawnBroker(options: SpawnBrokerOptions): Promise<SpawnedBroker> {
   const host = options.host ?? '127.0.0.1';
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: {
       ...process.env,
       KAFKA_DEV_HOST: host,

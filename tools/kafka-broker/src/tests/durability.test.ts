@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { spawnBroker, type SpawnedBroker } from '../testing/spawn-broker';
-import { FAST_CONSUMER, kafkaClient, keyedProducer, tempDataDir, waitFor } from './helpers';
+import { FAST_CONSUMER, disconnectAll, kafkaClient, keyedProducer, tempDataDir, waitFor } from './helpers';
 
 const data = tempDataDir();
 let running: SpawnedBroker | null = null;
 
 after(async () => {
+  await disconnectAll();
   if (running) {
     running.kill('SIGKILL');
     await running.stopped;
@@ -32,7 +33,10 @@ test('acked messages and committed offsets survive SIGKILL and restart', { timeo
   const producer = keyedProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let i = 0; i < total; i += 250) {
-    const messages = Array.from({ length: 250 }, (_, j) => ({ key: `acct-${(i + j) % 31}`, value: `msg-${i + j}` }));
+    const messages = Array.from({ length: 250 }, (_, j) => ({
+      key: `acct-${(i + j) % 31}`,
+      value: `msg-${i + j}`,
+    }));
     await producer.send({ topic, acks: -1, messages });
   }
   await producer.disconnect();
@@ -51,7 +55,9 @@ test('acked messages and committed offsets survive SIGKILL and restart', { timeo
         consumedBefore.add(m.value!.toString());
         resolveOffset(m.offset);
       }
-      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+      await consumer.commitOffsets([
+        { topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) },
+      ]);
       await commitOffsetsIfNecessary();
       if (consumedBefore.size >= total / 3) stop = true;
     },
@@ -100,7 +106,8 @@ test('acked messages and committed offsets survive SIGKILL and restart', { timeo
   assert.equal(resumed.length, total - committedCount, 'nothing re-read, nothing skipped');
   for (const p of committedBefore[0]!.partitions) {
     const first = resumed.filter((m) => m.partition === p.partition).map((m) => m.offset);
-    if (first.length > 0) assert.equal(Math.min(...first), Number(p.offset), `partition ${p.partition} resumed at its commit`);
+    if (first.length > 0)
+      assert.equal(Math.min(...first), Number(p.offset), `partition ${p.partition} resumed at its commit`);
   }
   const union = new Set([...consumedBefore, ...resumed.map((m) => m.value)]);
   assert.equal(union.size, total, 'before + after covers every message');

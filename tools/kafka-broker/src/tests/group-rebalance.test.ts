@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Consumer, type Kafka } from 'kafkajs';
-import { FAST_CONSUMER, kafkaClient, keyedProducer, startTestBroker, waitFor } from './helpers';
+import {
+  FAST_CONSUMER,
+  disconnectAll,
+  kafkaClient,
+  keyedProducer,
+  startTestBroker,
+  waitFor,
+} from './helpers';
 
 let broker: Awaited<ReturnType<typeof startTestBroker>>;
 
@@ -13,6 +20,7 @@ before(async () => {
 });
 
 after(async () => {
+  await disconnectAll();
   await broker.stop();
 });
 
@@ -59,63 +67,84 @@ async function startMember(kafka: Kafka, name: string, topic: string, tracker: T
   return member;
 }
 
-test('partitions move between members on join and leave without losing committed work', { timeout: 90000 }, async () => {
-  const kafka = kafkaClient(broker.address);
-  const admin = kafka.admin();
-  await admin.connect();
-  const topic = 'rebalance';
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
-  const producer = keyedProducer(kafka);
-  await producer.connect();
-  let produced = 0;
-  const produce = async (n: number): Promise<void> => {
-    const messages = Array.from({ length: n }, (_, i) => ({ key: `k${(produced + i) % 17}`, value: `m${produced + i}` }));
-    await producer.send({ topic, acks: -1, messages });
-    produced += n;
-  };
-  const tracker: Tracker = { processed: new Map(), committed: new Set(), committedDuplicates: [], byConsumer: new Map() };
-  const allProcessed = (): boolean => {
-    for (let i = 0; i < produced; i++) if (!tracker.processed.has(`m${i}`)) return false;
-    return true;
-  };
+test(
+  'partitions move between members on join and leave without losing committed work',
+  { timeout: 90000 },
+  async () => {
+    const kafka = kafkaClient(broker.address);
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = 'rebalance';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    const producer = keyedProducer(kafka);
+    await producer.connect();
+    let produced = 0;
+    const produce = async (n: number): Promise<void> => {
+      const messages = Array.from({ length: n }, (_, i) => ({
+        key: `k${(produced + i) % 17}`,
+        value: `m${produced + i}`,
+      }));
+      await producer.send({ topic, acks: -1, messages });
+      produced += n;
+    };
+    const tracker: Tracker = {
+      processed: new Map(),
+      committed: new Set(),
+      committedDuplicates: [],
+      byConsumer: new Map(),
+    };
+    const allProcessed = (): boolean => {
+      for (let i = 0; i < produced; i++) if (!tracker.processed.has(`m${i}`)) return false;
+      return true;
+    };
 
-  await produce(120);
-  const a = await startMember(kafka, 'A', topic, tracker);
-  await waitFor('A assigned every partition', () => a.assignment?.length === 4);
-  await waitFor('phase 1 processed by A', allProcessed, 20000);
+    await produce(120);
+    const a = await startMember(kafka, 'A', topic, tracker);
+    await waitFor('A assigned every partition', () => a.assignment?.length === 4);
+    await waitFor('phase 1 processed by A', allProcessed, 20000);
 
-  const b = await startMember(kafka, 'B', topic, tracker);
-  await waitFor(
-    'partitions split between A and B',
-    () => a.assignment?.length === 2 && b.assignment?.length === 2 && new Set([...a.assignment, ...b.assignment]).size === 4,
-    30000,
-  );
-  const beforePhase2 = produced;
-  await produce(200);
-  await waitFor('phase 2 processed', allProcessed, 30000);
-  const phase2 = (name: string): number =>
-    [...tracker.byConsumer.get(name)!].filter((id) => Number(id.slice(1)) >= beforePhase2).length;
-  assert.ok(phase2('A') > 0, 'A processed part of phase 2');
-  assert.ok(phase2('B') > 0, 'B processed part of phase 2');
+    const b = await startMember(kafka, 'B', topic, tracker);
+    await waitFor(
+      'partitions split between A and B',
+      () =>
+        a.assignment?.length === 2 &&
+        b.assignment?.length === 2 &&
+        new Set([...a.assignment, ...b.assignment]).size === 4,
+      30000,
+    );
+    const beforePhase2 = produced;
+    await produce(200);
+    await waitFor('phase 2 processed', allProcessed, 30000);
+    const phase2 = (name: string): number =>
+      [...tracker.byConsumer.get(name)!].filter((id) => Number(id.slice(1)) >= beforePhase2).length;
+    assert.ok(phase2('A') > 0, 'A processed part of phase 2');
+    assert.ok(phase2('B') > 0, 'B processed part of phase 2');
 
-  await b.consumer.disconnect();
-  await waitFor('A owns every partition again', () => a.assignment?.length === 4, 30000);
-  const beforePhase3 = produced;
-  const bCountAtLeave = tracker.byConsumer.get('B')!.size;
-  await produce(120);
-  await waitFor('phase 3 processed', allProcessed, 30000);
-  assert.equal(tracker.byConsumer.get('B')!.size, bCountAtLeave, 'B processed nothing after leaving');
-  assert.ok([...tracker.byConsumer.get('A')!].filter((id) => Number(id.slice(1)) >= beforePhase3).length === 120);
+    await b.consumer.disconnect();
+    await waitFor('A owns every partition again', () => a.assignment?.length === 4, 30000);
+    const beforePhase3 = produced;
+    const bCountAtLeave = tracker.byConsumer.get('B')!.size;
+    await produce(120);
+    await waitFor('phase 3 processed', allProcessed, 30000);
+    assert.equal(tracker.byConsumer.get('B')!.size, bCountAtLeave, 'B processed nothing after leaving');
+    assert.ok(
+      [...tracker.byConsumer.get('A')!].filter((id) => Number(id.slice(1)) >= beforePhase3).length === 120,
+    );
 
-  await a.consumer.disconnect();
-  assert.equal(tracker.processed.size, produced, 'no message lost');
-  assert.deepEqual(tracker.committedDuplicates, [], 'no committed message processed twice');
+    await a.consumer.disconnect();
+    assert.equal(tracker.processed.size, produced, 'no message lost');
+    assert.deepEqual(tracker.committedDuplicates, [], 'no committed message processed twice');
 
-  const committed = await admin.fetchOffsets({ groupId: 'rebalance-group', topics: [topic] });
-  const ends = await admin.fetchTopicOffsets(topic);
-  for (const p of committed[0]!.partitions) {
-    assert.equal(p.offset, ends.find((e) => e.partition === p.partition)!.high, `partition ${p.partition} fully committed`);
-  }
-  await producer.disconnect();
-  await admin.disconnect();
-});
+    const committed = await admin.fetchOffsets({ groupId: 'rebalance-group', topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const p of committed[0]!.partitions) {
+      assert.equal(
+        p.offset,
+        ends.find((e) => e.partition === p.partition)!.high,
+        `partition ${p.partition} fully committed`,
+      );
+    }
+    await producer.disconnect();
+    await admin.disconnect();
+  },
+);

@@ -6,7 +6,10 @@ import { ResponseWriter } from '../protocol/writer';
 
 export class RawKafkaClient {
   private buffered = Buffer.alloc(0);
-  private readonly waiting = new Map<number, { resolve: (body: Buffer) => void; reject: (err: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (body: Buffer) => void; reject: (err: Error) => void }
+  >();
   private nextCorrelationId = 1;
   private closedError: Error | null = null;
 
@@ -42,7 +45,12 @@ export class RawKafkaClient {
   }
 
   /** Sends a request with header v1; resolves with the response body (after correlation id). */
-  request(apiKey: number, apiVersion: number, body: (w: ResponseWriter) => void, timeoutMs = 5000): Promise<RequestReader> {
+  request(
+    apiKey: number,
+    apiVersion: number,
+    body: (w: ResponseWriter) => void,
+    timeoutMs = 5000,
+  ): Promise<RequestReader> {
     const correlationId = this.nextCorrelationId++;
     const w = new ResponseWriter();
     w.int16(apiKey).int16(apiVersion).int32(correlationId).nullableString('raw-test');

@@ -8,7 +8,11 @@ import { ResponseWriter } from '../writer';
  * The response body. Also sent, in the v0 shape with UNSUPPORTED_VERSION, for an ApiVersions
  * version we do not speak (librdkafka opens with the flexible v3 and falls back on this answer).
  */
-export function encodeApiVersions(apis: readonly SupportedApi[], errorCode: ErrorCodeT, version: number): ResponseWriter {
+export function encodeApiVersions(
+  apis: readonly SupportedApi[],
+  errorCode: ErrorCodeT,
+  version: number,
+): ResponseWriter {
   const w = new ResponseWriter();
   w.int16(errorCode);
   w.array(apis, (w, a) => w.int16(a.key).int16(a.minVersion).int16(a.maxVersion));

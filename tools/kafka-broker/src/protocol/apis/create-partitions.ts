@@ -19,7 +19,11 @@ export const createPartitionsApi: ApiHandler = {
     const validateOnly = r.bool();
     const results = request.map((t) => {
       if (t.assignments && t.assignments.some((a) => a.some((b) => b !== 0))) {
-        return { name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Only broker 0 exists' as string | null };
+        return {
+          name: t.name,
+          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          errorMessage: 'Only broker 0 exists' as string | null,
+        };
       }
       return { name: t.name, ...ctx.broker.topics.addPartitions(t.name, t.count, validateOnly) };
     });

@@ -27,7 +27,11 @@ export const createTopicsApi: ApiHandler = {
     for (const t of request) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results = request.map((t) => {
       if ((counts.get(t.name) ?? 0) > 1) {
-        return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains a duplicate topic: ${t.name}` };
+        return {
+          name: t.name,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Create topics request from client contains a duplicate topic: ${t.name}`,
+        };
       }
       let numPartitions = t.numPartitions;
       let replicationFactor = t.replicationFactor;
@@ -36,12 +40,20 @@ export const createTopicsApi: ApiHandler = {
           return {
             name: t.name,
             errorCode: ErrorCode.INVALID_REQUEST,
-            errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+            errorMessage:
+              'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
           };
         }
         const ids = t.assignments.map((a) => a.index).sort((a, b) => a - b);
-        if (ids.some((id, i) => id !== i) || t.assignments.some((a) => a.brokers.length === 0 || a.brokers.some((b) => b !== 0))) {
-          return { name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Replica assignment must list partitions 0..n-1 on broker 0' };
+        if (
+          ids.some((id, i) => id !== i) ||
+          t.assignments.some((a) => a.brokers.length === 0 || a.brokers.some((b) => b !== 0))
+        ) {
+          return {
+            name: t.name,
+            errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            errorMessage: 'Replica assignment must list partitions 0..n-1 on broker 0',
+          };
         }
         numPartitions = t.assignments.length;
         replicationFactor = t.assignments[0]!.brokers.length;

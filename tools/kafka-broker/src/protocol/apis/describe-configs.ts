@@ -32,7 +32,11 @@ function topicConfigs(ctx: RequestContext, name: string): ConfigEntry[] | null {
     'min.insync.replicas': '1',
   };
   for (const [k, v] of Object.entries(topic.configs)) if (!(k in effective)) effective[k] = v;
-  return Object.entries(effective).map(([k, v]) => ({ name: k, value: v, source: k in topic.configs ? SOURCE_TOPIC_OVERRIDE : SOURCE_DEFAULT }));
+  return Object.entries(effective).map(([k, v]) => ({
+    name: k,
+    value: v,
+    source: k in topic.configs ? SOURCE_TOPIC_OVERRIDE : SOURCE_DEFAULT,
+  }));
 }
 
 function brokerConfigs(ctx: RequestContext): ConfigEntry[] {
@@ -61,7 +65,11 @@ export const describeConfigsApi: ApiHandler = {
   maxVersion: 2,
   handle(ctx, r) {
     const v = ctx.apiVersion;
-    const resources = r.array((r) => ({ type: r.int8(), name: r.string(), names: r.nullableArray((r) => r.string()) }));
+    const resources = r.array((r) => ({
+      type: r.int8(),
+      name: r.string(),
+      names: r.nullableArray((r) => r.string()),
+    }));
     if (v >= 1) r.bool(); // include_synonyms
     const w = new ResponseWriter(512);
     w.int32(0); // throttle_time_ms

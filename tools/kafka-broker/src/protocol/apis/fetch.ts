@@ -106,7 +106,8 @@ export const fetchApi: ApiHandler = {
   handle(ctx, r): ApiResponse | Promise<ApiResponse> {
     const req = decode(ctx.apiVersion, r);
     const minBytes = Math.max(req.minBytes, 1);
-    if (req.maxWaitMs <= 0 || ctx.broker.shuttingDown.value || available(ctx, req) >= minBytes) return respond(ctx, req);
+    if (req.maxWaitMs <= 0 || ctx.broker.shuttingDown.value || available(ctx, req) >= minBytes)
+      return respond(ctx, req);
 
     return new Promise<ApiResponse>((resolve) => {
       const cleanups: Array<() => void> = [];

@@ -31,7 +31,11 @@ export const joinGroupApi: ApiHandler = {
     });
     const w = new ResponseWriter(256);
     if (v >= 2) w.int32(0); // throttle_time_ms
-    w.int16(res.errorCode).int32(res.generationId).string(res.protocolName).string(res.leaderId).string(res.memberId);
+    w.int16(res.errorCode)
+      .int32(res.generationId)
+      .string(res.protocolName)
+      .string(res.leaderId)
+      .string(res.memberId);
     w.array(res.members, (w, m) => {
       w.string(m.memberId);
       if (v >= 5) w.nullableString(m.groupInstanceId);

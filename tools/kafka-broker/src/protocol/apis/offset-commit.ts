@@ -26,17 +26,34 @@ export const offsetCommitApi: ApiHandler = {
         const leaderEpoch = v >= 6 ? r.int32() : -1;
         const commitTimestamp = v === 1 ? r.int64() : -1;
         const metadata = r.nullableString() ?? '';
-        return { index, offset, leaderEpoch, metadata, commitTimestamp: commitTimestamp >= 0 ? commitTimestamp : now };
+        return {
+          index,
+          offset,
+          leaderEpoch,
+          metadata,
+          commitTimestamp: commitTimestamp >= 0 ? commitTimestamp : now,
+        };
       }),
     }));
     const entries: OffsetCommitEntry[] = [];
     for (const t of topics) {
       for (const p of t.partitions) {
-        entries.push({ topic: t.name, partition: p.index, offset: p.offset, leaderEpoch: p.leaderEpoch, metadata: p.metadata, commitTimestamp: p.commitTimestamp });
+        entries.push({
+          topic: t.name,
+          partition: p.index,
+          offset: p.offset,
+          leaderEpoch: p.leaderEpoch,
+          metadata: p.metadata,
+          commitTimestamp: p.commitTimestamp,
+        });
       }
     }
-    const codes = ctx.broker.groups.commitOffsets(groupId, generationId, memberId, entries, (topic, partition) =>
-      Boolean(ctx.broker.topics.partition(topic, partition)),
+    const codes = ctx.broker.groups.commitOffsets(
+      groupId,
+      generationId,
+      memberId,
+      entries,
+      (topic, partition) => Boolean(ctx.broker.topics.partition(topic, partition)),
     );
     let i = 0;
     const w = new ResponseWriter(128);

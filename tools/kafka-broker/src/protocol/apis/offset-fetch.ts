@@ -14,10 +14,16 @@ export const offsetFetchApi: ApiHandler = {
     const groupId = r.string();
     const requested = r.nullableArray((r) => ({ name: r.string(), partitions: r.array((r) => r.int32()) }));
     const { groups } = ctx.broker;
-    let topics: Array<{ name: string; partitions: Array<{ index: number; offset: number; leaderEpoch: number; metadata: string }> }>;
+    let topics: Array<{
+      name: string;
+      partitions: Array<{ index: number; offset: number; leaderEpoch: number; metadata: string }>;
+    }>;
     if (requested === null) {
       // v2+: null topics means every partition the group has committed.
-      const byTopic = new Map<string, Array<{ index: number; offset: number; leaderEpoch: number; metadata: string }>>();
+      const byTopic = new Map<
+        string,
+        Array<{ index: number; offset: number; leaderEpoch: number; metadata: string }>
+      >();
       for (const e of groups.fetchAllOffsets(groupId)) {
         let list = byTopic.get(e.topic);
         if (!list) byTopic.set(e.topic, (list = []));
@@ -29,7 +35,12 @@ export const offsetFetchApi: ApiHandler = {
         name: t.name,
         partitions: t.partitions.map((index) => {
           const c = groups.fetchOffset(groupId, t.name, index);
-          return { index, offset: c?.offset ?? -1, leaderEpoch: c?.leaderEpoch ?? -1, metadata: c?.metadata ?? '' };
+          return {
+            index,
+            offset: c?.offset ?? -1,
+            leaderEpoch: c?.leaderEpoch ?? -1,
+            metadata: c?.metadata ?? '',
+          };
         }),
       }));
     }

@@ -2,7 +2,7 @@
 // one replica, acks=-1 and acks=1 both mean "written to the log".
 import { type ApiHandler } from '../api';
 import { ApiKey } from '../api-keys';
-import { ErrorCode } from '../error-codes';
+import { ErrorCode, KafkaError, type ErrorCode as ErrorCodeT } from '../error-codes';
 import { ResponseWriter } from '../writer';
 
 interface PartitionResult {
@@ -30,7 +30,9 @@ export const produceApi: ApiHandler = {
     const validAcks = acks === -1 || acks === 0 || acks === 1;
     const { topics, logger } = ctx.broker;
     const results = request.map((t) => {
-      const { topic, errorCode: topicError } = validAcks ? topics.getOrAutoCreate(t.name) : { topic: undefined, errorCode: ErrorCode.INVALID_REQUIRED_ACKS };
+      const { topic, errorCode: topicError } = validAcks
+        ? topics.getOrAutoCreate(t.name)
+        : { topic: undefined, errorCode: ErrorCode.INVALID_REQUIRED_ACKS };
       const partitions = t.partitions.map((p): PartitionResult => {
         const log = topic?.partitions[p.index];
         if (!log) {
@@ -38,17 +40,44 @@ export const produceApi: ApiHandler = {
           return { index: p.index, errorCode, errorMessage: null, baseOffset: -1, logStartOffset: -1 };
         }
         if (!p.records || p.records.length === 0) {
-          return { index: p.index, errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'empty record set', baseOffset: -1, logStartOffset: -1 };
+          return {
+            index: p.index,
+            errorCode: ErrorCode.CORRUPT_MESSAGE,
+            errorMessage: 'empty record set',
+            baseOffset: -1,
+            logStartOffset: -1,
+          };
         }
         const res = log.append(p.records);
         if (res.errorCode !== ErrorCode.NONE) {
-          logger.warn('produce rejected', { topic: t.name, partition: p.index, errorCode: res.errorCode, reason: res.errorMessage, clientId: ctx.clientId });
+          logger.warn('produce rejected', {
+            topic: t.name,
+            partition: p.index,
+            errorCode: res.errorCode,
+            reason: res.errorMessage,
+            clientId: ctx.clientId,
+          });
         }
-        return { index: p.index, errorCode: res.errorCode, errorMessage: res.errorMessage, baseOffset: res.baseOffset, logStartOffset: log.logStartOffset };
+        return {
+          index: p.index,
+          errorCode: res.errorCode,
+          errorMessage: res.errorMessage,
+          baseOffset: res.baseOffset,
+          logStartOffset: log.logStartOffset,
+        };
       });
       return { name: t.name, partitions };
     });
-    if (acks === 0) return null;
+    if (acks === 0) {
+      // No response to carry the error: Kafka closes the connection so the client notices.
+      const failed = results.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
+      if (failed)
+        throw new KafkaError(
+          failed.errorCode as ErrorCodeT,
+          `acks=0 produce failed with error ${failed.errorCode}`,
+        );
+      return null;
+    }
 
     const w = new ResponseWriter(128);
     w.array(results, (w, t) => {

@@ -1,0 +1,405 @@
+import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
+import type { DeadLetterPublisher } from './dead-letter';
+import { describe } from './errors';
+import type { BusLogger } from './logger';
+import type { RawHeaders } from './producer';
+import type { BusStats } from './stats';
+import { contextFromHeaders, otelContext, TRACEPARENT } from './trace-context';
+import {
+  PoisonMessageError,
+  type ConsumedEvent,
+  type ConsumedEventOf,
+  type ConsumeOptions,
+  type ConsumerState,
+  type EventConsumer,
+  type EventHandler,
+} from './consumer';
+import { type TopicRegistry, type TopicName, type TopicPayloads, type TopicSpec } from './topics';
+
+const ABANDON = 0;
+const DONE = 1;
+type Outcome = typeof ABANDON | typeof DONE;
+const ABORTED = Symbol('aborted');
+const EMPTY = new Uint8Array(0);
+
+class Delivery<T extends TopicName> implements ConsumedEventOf<T> {
+  private decodedHeaders: Record<string, string> | undefined;
+  private decodedKey: string | null | undefined;
+  constructor(
+    readonly topic: T,
+    readonly topicName: string,
+    readonly value: TopicPayloads[T],
+    private readonly rawKey: Buffer | null | undefined,
+    readonly partition: number,
+    readonly offset: string,
+    readonly timestamp: string,
+    private readonly rawHeaders: KafkaMessage['headers'],
+    public attempt: number,
+  ) {}
+  get key(): string | null {
+    if (this.decodedKey === undefined) this.decodedKey = this.rawKey == null ? null : this.rawKey.toString();
+    return this.decodedKey;
+  }
+  // Decoded on first use: many handlers never look at headers.
+  get headers(): Record<string, string> {
+    return (this.decodedHeaders ??= decodeHeaders(this.rawHeaders));
+  }
+  toJSON(): object {
+    const { topic, topicName, value, key, partition, offset, timestamp, headers, attempt } = this;
+    return { topic, topicName, value, key, partition, offset, timestamp, headers, attempt };
+  }
+}
+
+interface BatchJob {
+  abort: (() => void) | null;
+}
+
+/**
+ * Consumer-group member built on kafkajs eachBatch with autoCommit off. A message's offset is
+ * committed only after its handler finished (or it was dead-lettered), so a crash redelivers,
+ * never loses. A message whose handler keeps throwing is retried with backoff handlerAttempts
+ * times and then dead-lettered with the reason, so one poison message cannot block its
+ * partition forever. Payloads that do not decode, or whose `schema` header names another
+ * message, go to the dead-letter topic at once.
+ */
+export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
+  readonly groupId: string;
+  readonly topics: readonly TopicName[];
+  private readonly kc: KafkaConsumer;
+  private readonly handler: EventHandler<T>;
+  private readonly attempts: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly commitIntervalMs: number;
+  private readonly expectedSchema = new Map<
+    string,
+    { spec: TopicSpec; logical: TopicName; schemaBuf: Buffer }
+  >();
+  private readonly jobs = new Set<BatchJob>();
+  private stopping = false;
+  private aborted = false;
+  private current: ConsumerState = 'starting';
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly registry: TopicRegistry,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly logger: BusLogger,
+    private readonly stats: BusStats,
+    private readonly options: ConsumeOptions<T>,
+  ) {
+    this.groupId = options.groupId;
+    this.topics = [...options.topics];
+    this.handler = options.handler;
+    this.attempts = Math.max(1, options.handlerAttempts ?? 5);
+    this.retryInitialMs = options.handlerRetryInitialMs ?? 100;
+    this.retryMaxMs = options.handlerRetryMaxMs ?? 2000;
+    this.commitIntervalMs = options.commitIntervalMs ?? 1000;
+    for (const t of this.topics) {
+      const spec = registry.spec(t);
+      this.expectedSchema.set(registry.name(t), { spec, logical: t, schemaBuf: Buffer.from(spec.schema) });
+    }
+    this.kc = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytes: options.maxBytes ?? 10 * 1024 * 1024,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+    });
+    this.kc.on(this.kc.events.CRASH, (e) => {
+      const { error, restart } = e.payload as { error: Error; restart: boolean };
+      this.logger.error(
+        { err: error, groupId: this.groupId, restart },
+        restart ? 'bus consumer crashed, restarting' : 'bus consumer crashed',
+      );
+      if (!this.stopping) this.current = restart ? 'starting' : 'crashed';
+    });
+    this.kc.on(this.kc.events.GROUP_JOIN, () => {
+      if (!this.stopping) this.current = 'running';
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.kc.connect();
+    await this.kc.subscribe({
+      topics: this.topics.map((t) => this.registry.name(t)),
+      fromBeginning: this.options.fromBeginning ?? false,
+    });
+    await this.kc.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    // 'running' is set by the GROUP_JOIN event; a failed join surfaces as a CRASH event instead.
+  }
+
+  isHealthy(): boolean {
+    return this.current === 'running';
+  }
+
+  state(): ConsumerState {
+    return this.current;
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown(false));
+  }
+
+  abort(): Promise<void> {
+    this.aborted = true;
+    for (const job of this.jobs) job.abort?.();
+    return (this.closing ??= this.shutdown(true));
+  }
+
+  private async shutdown(abort: boolean): Promise<void> {
+    this.stopping = true;
+    this.current = 'closing';
+    if (abort) for (const job of this.jobs) job.abort?.();
+    try {
+      // kafkajs waits for the running eachBatch, which stops after the message in hand.
+      await this.kc.disconnect();
+    } catch (err) {
+      this.logger.warn({ err, groupId: this.groupId }, 'bus consumer disconnect failed');
+    }
+    this.current = 'closed';
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    if (this.stopping) return;
+    const entry = this.expectedSchema.get(batch.topic);
+    if (!entry) throw new Error(`bus consumer got a batch of unexpected topic ${batch.topic}`);
+    const job: BatchJob = { abort: null };
+    this.jobs.add(job);
+    const { partition, topic } = batch;
+    let lastDone: string | null = null;
+    let committedThrough: string | null = null;
+    let lastCommitAt = performance.now();
+    const commit = async (): Promise<void> => {
+      if (lastDone === null || lastDone === committedThrough || this.aborted) return;
+      const through = lastDone;
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: nextOffset(through) }] }],
+      });
+      committedThrough = through;
+      lastCommitAt = performance.now();
+      this.stats.offsetCommits++;
+    };
+    try {
+      const messages = batch.messages;
+      for (let i = 0; i < messages.length; i++) {
+        // stopping is checked before every message (close() finishes only the one in hand);
+        // kafkajs' own flags cost more and only change on rebalance or seek, so every 64.
+        if (this.stopping || ((i & 63) === 0 && (!isRunning() || isStale()))) break;
+        const m = messages[i]!;
+        let outcome = this.processOne(entry, topic, partition, m, job, heartbeat);
+        if (typeof outcome !== 'number') outcome = await outcome;
+        if (outcome === ABANDON) break;
+        lastDone = m.offset;
+        this.stats.messagesConsumed++;
+        if ((i & 255) === 255 && performance.now() - lastCommitAt >= this.commitIntervalMs) {
+          resolveOffset(lastDone);
+          await commit();
+          await heartbeat();
+        }
+      }
+      if (lastDone !== null) resolveOffset(lastDone);
+      await commit();
+    } catch (err) {
+      // Keep what was handled (unless aborting), then let kafkajs restart from there.
+      if (lastDone !== null && !this.aborted) resolveOffset(lastDone);
+      await commit().catch(() => undefined);
+      throw err;
+    } finally {
+      this.jobs.delete(job);
+    }
+  }
+
+  // Synchronous unless something needs waiting for (an async handler, a retry, a dead letter),
+  // so the common case costs no promise per message.
+  private processOne(
+    entry: { spec: TopicSpec; logical: TopicName; schemaBuf: Buffer },
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    job: BatchJob,
+    heartbeat: () => Promise<void>,
+  ): Outcome | Promise<Outcome> {
+    const { spec } = entry;
+    const rawHeaders = m.headers;
+    const schemaHeader = rawHeaders === undefined ? undefined : lastValue(rawHeaders['schema']);
+    if (schemaHeader !== undefined) {
+      const matches = Buffer.isBuffer(schemaHeader)
+        ? schemaHeader.equals(entry.schemaBuf)
+        : schemaHeader === spec.schema;
+      if (!matches) {
+        return this.deadLetter(
+          topic,
+          partition,
+          m,
+          `schema-mismatch: expected ${spec.schema}, got ${String(schemaHeader)}`,
+        );
+      }
+    }
+    let value: TopicPayloads[T];
+    try {
+      if (m.value === null) throw new Error('message has no value');
+      value = spec.codec.decode(m.value ?? EMPTY) as TopicPayloads[T];
+    } catch (err) {
+      return this.deadLetter(topic, partition, m, `decode-error: ${describe(err)}`);
+    }
+    const traceparent = rawHeaders === undefined ? undefined : rawHeaders[TRACEPARENT];
+    const ctx: Context | undefined =
+      traceparent === undefined ? undefined : contextFromHeaders(decodeHeaders(rawHeaders));
+    const delivery = new Delivery<T>(
+      entry.logical as T,
+      topic,
+      value,
+      m.key,
+      partition,
+      m.offset,
+      m.timestamp,
+      rawHeaders,
+      1,
+    );
+    let r: void | Promise<void>;
+    try {
+      r = this.invoke(delivery, ctx);
+    } catch (err) {
+      return this.retry(err, delivery, ctx, topic, partition, m, job, heartbeat);
+    }
+    if (r !== undefined && r !== null && typeof (r as Promise<void>).then === 'function') {
+      return this.abortable(r as Promise<void>, job).then(
+        () => DONE,
+        (err: unknown) => this.retry(err, delivery, ctx, topic, partition, m, job, heartbeat),
+      );
+    }
+    return DONE;
+  }
+
+  private invoke(delivery: Delivery<T>, ctx: Context | undefined): void | Promise<void> {
+    const event = delivery as unknown as ConsumedEvent<T>;
+    return ctx === undefined ? this.handler(event) : otelContext.with(ctx, this.handler, undefined, event);
+  }
+
+  // Attempt `delivery.attempt` failed with err: back off and try again, or dead-letter it.
+  private async retry(
+    firstErr: unknown,
+    delivery: Delivery<T>,
+    ctx: Context | undefined,
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    job: BatchJob,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    let err = firstErr;
+    let delay = this.retryInitialMs;
+    for (;;) {
+      if (err === ABORTED) return ABANDON;
+      const attempt = delivery.attempt;
+      if (err instanceof PoisonMessageError || attempt >= this.attempts) {
+        const why = err instanceof PoisonMessageError ? 'poison message' : `after ${attempt} attempts`;
+        return this.deadLetter(topic, partition, m, `handler-error: ${describe(err)} (${why})`);
+      }
+      this.stats.handlerRetries++;
+      const wait = Math.min(this.retryMaxMs, delay);
+      delay *= 2;
+      this.logger.warn(
+        {
+          err: describe(err),
+          topic,
+          partition,
+          offset: m.offset,
+          groupId: this.groupId,
+          attempt,
+          retryInMs: wait,
+        },
+        'bus handler failed, retrying',
+      );
+      try {
+        await this.abortable(sleep(wait), job);
+      } catch {
+        return ABANDON;
+      }
+      // Closing during retries: leave the message uncommitted; it is redelivered later.
+      if (this.stopping) return ABANDON;
+      await heartbeat();
+      delivery.attempt = attempt + 1;
+      try {
+        const r = this.invoke(delivery, ctx);
+        if (r !== undefined && r !== null && typeof (r as Promise<void>).then === 'function') {
+          await this.abortable(r as Promise<void>, job);
+        }
+        return DONE;
+      } catch (e) {
+        err = e;
+      }
+    }
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    reason: string,
+  ): Promise<Outcome> {
+    await this.deadLetters.publish({
+      sourceTopic: topic,
+      partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: (m.headers ?? {}) as RawHeaders,
+      reason,
+      consumerGroup: this.groupId,
+    });
+    return DONE;
+  }
+
+  // Waits for p, or rejects with ABORTED as soon as abort() is called (the handler is abandoned).
+  private abortable<R>(p: Promise<R>, job: BatchJob): Promise<R> {
+    if (this.aborted) return Promise.reject(ABORTED);
+    return new Promise<R>((resolve, reject) => {
+      job.abort = () => reject(ABORTED);
+      p.then(
+        (v) => {
+          job.abort = null;
+          resolve(v);
+        },
+        (e: unknown) => {
+          job.abort = null;
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+function lastValue<V>(v: V | V[] | undefined): V | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function decodeHeaders(raw: KafkaMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!raw) return out;
+  for (const k of Object.keys(raw)) {
+    const v = lastValue(raw[k]);
+    if (v !== undefined) out[k] = v.toString();
+  }
+  return out;
+}
+
+function nextOffset(offset: string): string {
+  return offset.length < 16 ? String(Number(offset) + 1) : (BigInt(offset) + 1n).toString();
+}
+
+function sleep(ms: number): Promise<void> {
+  // unref: a consumer that is aborted mid-backoff must not keep the process alive.
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
