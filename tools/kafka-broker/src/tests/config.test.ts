@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { configFromEnv, DEFAULT_CONFIG } from '../config';
 
-test('defaults apply when no variable is set', () => {
+test('defaults apply when no variable is set', { timeout: 30000 }, () => {
   const res = configFromEnv({}, '/srv/app');
   assert.ok(res.ok);
   assert.equal(res.config.port, 9092);
@@ -16,7 +16,7 @@ test('defaults apply when no variable is set', () => {
   assert.deepEqual(res.config.log, DEFAULT_CONFIG.log);
 });
 
-test('variables are parsed', () => {
+test('variables are parsed', { timeout: 30000 }, () => {
   const res = configFromEnv({
     KAFKA_DEV_PORT: '0',
     KAFKA_DEV_HOST: '0.0.0.0',
@@ -40,7 +40,7 @@ test('variables are parsed', () => {
   assert.equal(res.config.fsync, true);
 });
 
-test('every invalid variable is reported together', () => {
+test('every invalid variable is reported together', { timeout: 30000 }, () => {
   const res = configFromEnv({
     KAFKA_DEV_PORT: 'ninety',
     KAFKA_DEFAULT_PARTITIONS: '0',
@@ -58,7 +58,7 @@ test('every invalid variable is reported together', () => {
   }
 });
 
-test('the CLI exits non-zero with one message naming every invalid variable', () => {
+test('the CLI exits non-zero with one message naming every invalid variable', { timeout: 30000 }, () => {
   const main = path.join(__dirname, '..', 'main.js');
   const res = spawnSync(process.execPath, [main], {
     env: { ...process.env, KAFKA_DEV_PORT: '70000', KAFKA_AUTO_CREATE_TOPICS: 'maybe' },

@@ -52,53 +52,57 @@ async function joinNew(
   return first.memberId;
 }
 
-test('a rebalance waits for known members, elects a leader and hands out its assignment', async () => {
-  const c = coordinator();
-  const a = await joinNew(c, 'g1');
-  const ja = await c.join(joinReq('g1', a));
-  assert.equal(ja.errorCode, ErrorCode.NONE);
-  assert.equal(ja.generationId, 1);
-  assert.equal(ja.leaderId, a);
-  assert.equal(
-    (
-      await c.sync({
-        groupId: 'g1',
-        generationId: 1,
-        memberId: a,
-        assignments: [{ memberId: a, assignment: Buffer.from('all') }],
-      })
-    ).assignment.toString(),
-    'all',
-  );
+test(
+  'a rebalance waits for known members, elects a leader and hands out its assignment',
+  { timeout: 30000 },
+  async () => {
+    const c = coordinator();
+    const a = await joinNew(c, 'g1');
+    const ja = await c.join(joinReq('g1', a));
+    assert.equal(ja.errorCode, ErrorCode.NONE);
+    assert.equal(ja.generationId, 1);
+    assert.equal(ja.leaderId, a);
+    assert.equal(
+      (
+        await c.sync({
+          groupId: 'g1',
+          generationId: 1,
+          memberId: a,
+          assignments: [{ memberId: a, assignment: Buffer.from('all') }],
+        })
+      ).assignment.toString(),
+      'all',
+    );
 
-  const b = await joinNew(c, 'g1');
-  const pendingB = c.join(joinReq('g1', b));
-  // A learns of the rebalance from its heartbeat, then rejoins.
-  assert.equal(c.heartbeat('g1', 1, a), ErrorCode.REBALANCE_IN_PROGRESS);
-  const [ja2, jb] = await Promise.all([c.join(joinReq('g1', a)), pendingB]);
-  assert.equal(ja2.generationId, 2);
-  assert.equal(jb.generationId, 2);
-  assert.equal(ja2.leaderId, a, 'leader kept');
-  assert.equal(ja2.members.length, 2, 'leader gets the member list');
-  assert.equal(jb.members.length, 0);
-  assert.equal(ja2.protocolName, 'range');
+    const b = await joinNew(c, 'g1');
+    const pendingB = c.join(joinReq('g1', b));
+    // A learns of the rebalance from its heartbeat, then rejoins.
+    assert.equal(c.heartbeat('g1', 1, a), ErrorCode.REBALANCE_IN_PROGRESS);
+    const [ja2, jb] = await Promise.all([c.join(joinReq('g1', a)), pendingB]);
+    assert.equal(ja2.generationId, 2);
+    assert.equal(jb.generationId, 2);
+    assert.equal(ja2.leaderId, a, 'leader kept');
+    assert.equal(ja2.members.length, 2, 'leader gets the member list');
+    assert.equal(jb.members.length, 0);
+    assert.equal(ja2.protocolName, 'range');
 
-  const syncB = c.sync({ groupId: 'g1', generationId: 2, memberId: b, assignments: [] });
-  const syncA = c.sync({
-    groupId: 'g1',
-    generationId: 2,
-    memberId: a,
-    assignments: [
-      { memberId: a, assignment: Buffer.from('p0') },
-      { memberId: b, assignment: Buffer.from('p1') },
-    ],
-  });
-  assert.equal((await syncA).assignment.toString(), 'p0');
-  assert.equal((await syncB).assignment.toString(), 'p1');
-  assert.equal(c.describe('g1').state, 'Stable');
-});
+    const syncB = c.sync({ groupId: 'g1', generationId: 2, memberId: b, assignments: [] });
+    const syncA = c.sync({
+      groupId: 'g1',
+      generationId: 2,
+      memberId: a,
+      assignments: [
+        { memberId: a, assignment: Buffer.from('p0') },
+        { memberId: b, assignment: Buffer.from('p1') },
+      ],
+    });
+    assert.equal((await syncA).assignment.toString(), 'p0');
+    assert.equal((await syncB).assignment.toString(), 'p1');
+    assert.equal(c.describe('g1').state, 'Stable');
+  },
+);
 
-test('a member whose session times out is removed and the rest rebalance', async () => {
+test('a member whose session times out is removed and the rest rebalance', { timeout: 30000 }, async () => {
   const c = coordinator();
   const a = await joinNew(c, 'g2');
   const b = await joinNew(c, 'g2');
@@ -128,7 +132,7 @@ test('a member whose session times out is removed and the rest rebalance', async
   assert.equal(c.heartbeat('g2', again.generationId, b), ErrorCode.UNKNOWN_MEMBER_ID);
 });
 
-test('commits are checked against generation and membership', async () => {
+test('commits are checked against generation and membership', { timeout: 30000 }, async () => {
   const c = coordinator();
   const exists = (): boolean => true;
   const offset = (o: number) => [
@@ -161,44 +165,52 @@ test('commits are checked against generation and membership', async () => {
   assert.equal(c.fetchOffset('g3', 't', 0), undefined);
 });
 
-test('protocol type and protocols must be shared; session timeout bounds apply', async () => {
-  const c = coordinator();
-  const a = await joinNew(c, 'g4');
-  await c.join(joinReq('g4', a));
-  const other = await c.join(
-    joinReq('g4', '', {
-      protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }],
-      requireKnownMemberId: false,
-    }),
-  );
-  assert.equal(other.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  const otherType = await c.join(joinReq('g4', '', { protocolType: 'connect' }));
-  assert.equal(otherType.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-  assert.equal(
-    (await c.join(joinReq('g5', '', { sessionTimeoutMs: 1 }))).errorCode,
-    ErrorCode.INVALID_SESSION_TIMEOUT,
-  );
-  assert.equal((await c.join(joinReq('g5', 'made-up-id'))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-});
+test(
+  'protocol type and protocols must be shared; session timeout bounds apply',
+  { timeout: 30000 },
+  async () => {
+    const c = coordinator();
+    const a = await joinNew(c, 'g4');
+    await c.join(joinReq('g4', a));
+    const other = await c.join(
+      joinReq('g4', '', {
+        protocols: [{ name: 'roundrobin', metadata: Buffer.alloc(0) }],
+        requireKnownMemberId: false,
+      }),
+    );
+    assert.equal(other.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const otherType = await c.join(joinReq('g4', '', { protocolType: 'connect' }));
+    assert.equal(otherType.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    assert.equal(
+      (await c.join(joinReq('g5', '', { sessionTimeoutMs: 1 }))).errorCode,
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
+    assert.equal((await c.join(joinReq('g5', 'made-up-id'))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  },
+);
 
-test('committed offsets and generations persist across a coordinator restart', async () => {
-  const dir = tempDataDir();
-  try {
-    const store = new OffsetStore(dir.dir, false, silentLogger);
-    store.load();
-    store.commit('persist', [
-      { topic: 't', partition: 1, offset: 42, leaderEpoch: -1, metadata: 'm', commitTimestamp: 1 },
-    ]);
-    store.recordGeneration('persist', 7);
-    // No close(): as after a SIGKILL.
-    const reopened = new OffsetStore(dir.dir, false, silentLogger);
-    reopened.load();
-    assert.equal(reopened.fetch('persist', 't', 1)?.offset, 42);
-    assert.equal(reopened.fetch('persist', 't', 1)?.metadata, 'm');
-    assert.equal(reopened.generationOf('persist'), 7);
-    store.close();
-    reopened.close();
-  } finally {
-    dir.remove();
-  }
-});
+test(
+  'committed offsets and generations persist across a coordinator restart',
+  { timeout: 30000 },
+  async () => {
+    const dir = tempDataDir();
+    try {
+      const store = new OffsetStore(dir.dir, false, silentLogger);
+      store.load();
+      store.commit('persist', [
+        { topic: 't', partition: 1, offset: 42, leaderEpoch: -1, metadata: 'm', commitTimestamp: 1 },
+      ]);
+      store.recordGeneration('persist', 7);
+      // No close(): as after a SIGKILL.
+      const reopened = new OffsetStore(dir.dir, false, silentLogger);
+      reopened.load();
+      assert.equal(reopened.fetch('persist', 't', 1)?.offset, 42);
+      assert.equal(reopened.fetch('persist', 't', 1)?.metadata, 'm');
+      assert.equal(reopened.generationOf('persist'), 7);
+      store.close();
+      reopened.close();
+    } finally {
+      dir.remove();
+    }
+  },
+);

@@ -21,7 +21,7 @@ const batch = (n: number, tag = 'v', opts = {}): Buffer =>
     opts,
   );
 
-test('appends assign contiguous offsets and reads return whole batches', () => {
+test('appends assign contiguous offsets and reads return whole batches', { timeout: 30000 }, () => {
   const log = PartitionLog.open(data.dir, 'offsets', 0, config(), { fsync: false });
   assert.equal(log.append(batch(3)).baseOffset, 0);
   assert.equal(log.append(batch(2)).baseOffset, 3);
@@ -38,7 +38,7 @@ test('appends assign contiguous offsets and reads return whole batches', () => {
   log.close();
 });
 
-test('segments roll by size and survive reopen', () => {
+test('segments roll by size and survive reopen', { timeout: 30000 }, () => {
   const cfg = config({ segmentBytes: 1000 });
   let log = PartitionLog.open(data.dir, 'roll', 0, cfg, { fsync: false });
   for (let i = 0; i < 20; i++) log.append(batch(2));
@@ -52,7 +52,7 @@ test('segments roll by size and survive reopen', () => {
   log.close();
 });
 
-test('a torn batch at the end of the active segment is cut off at startup', () => {
+test('a torn batch at the end of the active segment is cut off at startup', { timeout: 30000 }, () => {
   let log = PartitionLog.open(data.dir, 'torn', 0, config(), { fsync: false });
   log.append(batch(4));
   log.append(batch(4));
@@ -81,7 +81,7 @@ test('a torn batch at the end of the active segment is cut off at startup', () =
   log.close();
 });
 
-test('idempotent producer state is rebuilt from the log after a restart', () => {
+test('idempotent producer state is rebuilt from the log after a restart', { timeout: 30000 }, () => {
   let log = PartitionLog.open(data.dir, 'pid', 0, config(), { fsync: false });
   const p = { producerId: 42, producerEpoch: 0 };
   assert.equal(log.append(batch(3, 'a', { ...p, baseSequence: 0 })).baseOffset, 0);
@@ -103,7 +103,7 @@ test('idempotent producer state is rebuilt from the log after a restart', () => 
   log.close();
 });
 
-test('offsetForTimestamp finds the first record at or after a time', () => {
+test('offsetForTimestamp finds the first record at or after a time', { timeout: 30000 }, () => {
   const log = PartitionLog.open(data.dir, 'time', 0, config(), { fsync: false });
   const base = 1_700_000_000_000;
   log.append(
