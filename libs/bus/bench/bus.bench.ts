@@ -1,9 +1,11 @@
 // npm run bench:bus — end-to-end throughput of the bus library against bare kafkajs on the same
-// broker in the same run. 1,000,000 QuoteEvents (~90-byte protobuf, ~50 instrument keys) are
-// produced and consumed; end to end = from the first send to the last message consumed.
+// broker in the same run. 1,000,000 QuoteEvents (83-byte protobuf + 17-byte key, 50 instrument
+// keys) are produced and consumed; end to end = from the first send to the last message consumed.
+// Runs: the bus (publishMany + consume), bare kafkajs (sendBatch of pre-encoded buffers, eachBatch),
+// and bare kafkajs again with the bus's two schema headers, i.e. the bus's exact wire format.
 //
 //   node libs/bus/dist/bench/bus.bench.js [--messages N] [--broker child|inproc] [--partitions P]
-//                                         [--only bus|kafkajs] [--brokers host:port]
+//                                         [--only bus|kafkajs] [--brokers host:port] [--warmup N]
 // --brokers uses a broker that is already running (e.g. one started under --cpu-prof).
 //
 // The broker runs as a child process by default: on a 2-core machine the broker and the clients

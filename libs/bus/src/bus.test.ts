@@ -6,8 +6,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ConsumedEvent } from './consumer';
 import { TOPIC_NAMES, type TopicName } from './topics';
-import { EXPECTED_KEY, SAMPLES, SCHEMA, normalise, quote } from './test-fixtures';
-import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './test-support';
+import { EXPECTED_KEY, SAMPLES, SCHEMA, normalise, quote } from './testing/fixtures';
+import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './testing/support';
 
 let broker: TestBroker;
 before(async () => {

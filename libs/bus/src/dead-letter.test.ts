@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { eventsV1 } from '@tapeline/contracts';
 import { PoisonMessageError, type ConsumedEvent } from './consumer';
-import { quote } from './test-fixtures';
-import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './test-support';
+import { quote } from './testing/fixtures';
+import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './testing/support';
 
 let broker: TestBroker;
 let kafka: Kafka;

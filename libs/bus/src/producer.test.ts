@@ -3,8 +3,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusPublishError } from './errors';
 import type { ConsumedEvent } from './consumer';
-import { quote } from './test-fixtures';
-import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './test-support';
+import { quote } from './testing/fixtures';
+import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './testing/support';
 
 let broker: TestBroker;
 before(async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TOPIC_NAMES, TopicRegistry } from './topics';
-import { EXPECTED_KEY, SAMPLES, SCHEMA } from './test-fixtures';
+import { EXPECTED_KEY, SAMPLES, SCHEMA } from './testing/fixtures';
 import { utcIsoMicros } from './time';
 
 test('TopicRegistry prefixes names and maps them back', () => {

@@ -1,5 +1,5 @@
 // One realistic event per topic, every field set (so a round trip can compare whole objects).
-import type { TopicName, TopicPayloads } from './topics';
+import type { TopicName, TopicPayloads } from '../topics';
 
 export function quote(instrumentId: string, sequence: number, venue = 'XNAS'): TopicPayloads['quotes'] {
   return {

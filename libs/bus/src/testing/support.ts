@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, startBroker } from '@tapeline/kafka-broker';
-import { createBus, type Bus, type BusOptions } from './bus';
-import type { BusConfig } from './config';
-import type { BusLogger } from './logger';
+import { createBus, type Bus, type BusOptions } from '../bus';
+import type { BusConfig } from '../config';
+import type { BusLogger } from '../logger';
 
 export interface TestBroker {
   brokers: string[];
