@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   credentials,
@@ -12,16 +14,62 @@ import { GRPC_LOADER_OPTIONS, HEALTH_PROTO, SERVICE_CONTRACTS, type ServiceName 
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-/** A port the OS says is free now (bind to 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for test services come from below the kernel's ephemeral range (32768+ here): a port
+// from bind(0) can be taken by any outgoing connection between its release and the service's
+// bind, which once failed a restart in CI. Each port is also reserved with a file, so parallel
+// test processes never hand out the same one.
+const PORT_LOW = 15_000;
+const PORT_HIGH = 32_000;
+const PORT_DIR = path.join(tmpdir(), 'tapeline-test-ports');
+/** Reservations older than this belong to finished runs. */
+const RESERVATION_TTL_MS = 2 * 60 * 60 * 1000;
+
+function reserve(port: number): boolean {
+  mkdirSync(PORT_DIR, { recursive: true });
+  const file = path.join(PORT_DIR, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      const owner = Number(readFileSync(file, 'utf8'));
+      const stale = Date.now() - statSync(file).mtimeMs > RESERVATION_TTL_MS || !processAlive(owner);
+      if (stale) {
+        writeFileSync(file, String(process.pid));
+        return true;
+      }
+    } catch {
+      // Raced with another process on the same file: pick another port.
+    }
+    return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A port free now and reserved for this test process (never one another test process holds). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (reserve(port) && (await bindable(port))) return port;
+  }
+  throw new Error(`no free port between ${PORT_LOW} and ${PORT_HIGH} after 1000 tries`);
 }
 
 export async function waitFor<T>(
@@ -161,4 +209,43 @@ export async function graphql<T = Record<string, unknown>>(
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: (await res.json()) as GraphqlResponse<T>['body'] };
+}
+
+/**
+ * An access token for one of the development clients of services/gateway/config/dev-clients.yaml
+ * (client credentials grant), e.g. devClientToken(base, 'auditor') for `dev-auditor`.
+ */
+export async function devClientToken(gatewayBase: string, role: string): Promise<string> {
+  const clientId = `dev-${role.replace(/_/g, '-')}`;
+  const res = await fetch(`${gatewayBase}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: `${clientId}-secret-local-only`,
+    }).toString(),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
+  if (!res.ok || !body.access_token) {
+    throw new Error(
+      `token for ${clientId}: HTTP ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`,
+    );
+  }
+  return body.access_token;
+}
+
+/**
+ * A small seeded PRNG (mulberry32) for repeatable test and bench streams: the same seed gives the
+ * same sequence of floats in [0, 1). Not for anything that needs statistical quality.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
