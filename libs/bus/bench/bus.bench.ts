@@ -3,21 +3,39 @@
 // keys) are produced and consumed; end to end = from the first send to the last message consumed.
 // Runs: the bus (publishMany + consume), bare kafkajs (sendBatch of pre-encoded buffers, eachBatch),
 // and bare kafkajs again with the bus's two schema headers, i.e. the bus's exact wire format.
+// The kafkajs consumers only count each fetched batch (batch.messages.length): no per-message
+// work, no protobuf decode. The bus decodes every payload (~0.7-1 µs), checks its schema header
+// and calls a handler per message, so bus/kafkajs compares a full consumer with a bare count.
 //
 //   node libs/bus/dist/bench/bus.bench.js [--messages N] [--broker child|inproc] [--partitions P]
-//                                         [--only bus|kafkajs] [--brokers host:port] [--warmup N]
+//        [--only bus|kafkajs] [--brokers host:port] [--warmup N] [--producer worker|main] [--batch N]
+//        [--min-bytes N]
 // --brokers uses a broker that is already running (e.g. one started under --cpu-prof).
 //
-// The broker runs as a child process by default: on a 2-core machine the broker and the clients
-// then compete for CPU the way they would in the mesh, instead of sharing one event loop.
-import { readFileSync } from 'node:fs';
+// Every run has the same shape: the producing side runs in a worker thread (bench/quote-producer.ts)
+// and the consuming side in this thread, as producer and consumer are different services in the
+// mesh; --producer main puts both in this thread. The broker runs as a child process by default:
+// on a 2-core machine the broker and the clients then compete for CPU the way they would in the
+// mesh, instead of sharing one event loop.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
+import { Kafka, logLevel } from 'kafkajs';
 import { eventsV1 } from '@tapeline/contracts';
 import { silentLogger, spawnBroker, startBroker } from '@tapeline/kafka-broker';
-import { createBus, createStderrLogger, type BusConfig } from '../src';
+import { createBus, createStderrLogger } from '../src';
+import type { FromProducer, ToProducer } from './quote-producer';
+import {
+  busConfig,
+  INSTRUMENTS,
+  prepareProducer,
+  procCpuMs,
+  quotePool,
+  threadCpuMs,
+  type ProduceSpec,
+  type ReadyProducer,
+} from './quote-workload';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
@@ -29,43 +47,23 @@ const BROKER_MODE = arg('broker', 'child') as 'child' | 'inproc';
 const PARTITIONS = Number(arg('partitions', '3'));
 const ONLY = arg('only', '');
 const EXTERNAL = arg('brokers', '');
+const PRODUCER = arg('producer', 'worker') as 'worker' | 'main';
+// Messages per produce request, for the bus (batchSize) and bare kafkajs (sendBatch) alike.
+const BATCH = Number(arg('batch', '500'));
 // Each path first moves this many messages untimed, so that no run pays for JIT warm-up of code
 // the runs share (kafkajs' encoders and decoders) and the first one measured is not penalised.
 const WARMUP = Number(arg('warmup', '50000'));
-// ISIN-style instrument ids: realistic key length (17 bytes).
-const INSTRUMENTS = Array.from(
-  { length: 50 },
-  (_, i) => `US${String(37_833_100 + i * 7919).padStart(10, '0')}.XNAS`,
-);
-const CHUNK = 1000; // events per publishMany / per bare sendBatch
-const WINDOW = 20; // publishMany calls outstanding at once (backpressure for the bench loop)
-const BATCH = 2000; // bus batchSize, and messages per bare kafkajs sendBatch
-const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 100 };
+// Fetch settings of both consumers (the bus's and bare kafkajs'): large batches, and a fetch
+// waits (at most maxWaitTimeInMs) for minBytes, so a consumer that keeps up does not spend its
+// time on many small fetches and commits.
+const FETCH = {
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 16 * 1024 * 1024,
+  maxWaitTimeInMs: 100,
+  minBytes: Number(arg('min-bytes', String(256 * 1024))),
+};
 
 const log = (msg: string): void => void process.stderr.write(`[bench:bus] ${msg}\n`);
-
-// A pool of distinct events, reused cyclically: building 1M objects up front would measure the
-// garbage collector, not the bus. The bus encodes each event at publish time.
-function quotePool(size: number): eventsV1.QuoteEvent[] {
-  const base = 1_714_566_896_000_000;
-  return Array.from({ length: size }, (_, i) => {
-    const t = base + i * 37;
-    return {
-      instrumentId: INSTRUMENTS[i % INSTRUMENTS.length]!,
-      venue: 'XNAS',
-      sequence: String(4_000_000_000_000 + i),
-      priceScale: 8,
-      sizeScale: 4,
-      bidPrice: String(18_923_000_000 + (i % 500) * 1_000_000),
-      bidSize: String(1_000_000 + (i % 900) * 10_000),
-      askPrice: String(18_925_000_000 + (i % 500) * 1_000_000),
-      askSize: String(1_000_000 + ((i * 7) % 900) * 10_000),
-      exchangeTimeMicros: String(t),
-      receiveTimeMicros: String(t + 45),
-      publishTimeMicros: String(t + 61),
-    };
-  });
-}
 
 interface Broker {
   address: string;
@@ -74,34 +72,32 @@ interface Broker {
   close(): Promise<void>;
 }
 
-// utime + stime of a process from /proc, in ms (clock ticks are 100 Hz on Linux).
-function processCpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
+/** CPU of this process, all threads (the producer worker included). */
 function clientCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
-interface RunResult {
+interface RunTimes {
   elapsedMs: number;
+  /** CPU of the producing thread (NaN when it is also the consuming one). */
+  producerCpuMs: number;
+  /** CPU of this thread: the consuming side (and the producing side too with --producer main). */
+  consumerCpuMs: number;
+}
+
+interface RunResult extends RunTimes {
   clientCpuMs: number;
   brokerCpuMs: number | null;
 }
 
-async function measured(broker: Broker, run: () => Promise<number>): Promise<RunResult> {
+async function measured(broker: Broker, run: () => Promise<RunTimes>): Promise<RunResult> {
   const c0 = clientCpuMs();
   const b0 = broker.cpuMs();
-  const elapsedMs = await run();
+  const times = await run();
   const b1 = broker.cpuMs();
   return {
-    elapsedMs,
+    ...times,
     clientCpuMs: clientCpuMs() - c0,
     brokerCpuMs: b0 === null || b1 === null ? null : b1 - b0,
   };
@@ -124,7 +120,7 @@ async function startBenchBroker(): Promise<Broker> {
   const b = await spawnBroker({ dataDir, env: { KAFKA_LOG_LEVEL: 'warn' } });
   return {
     address: `${b.host}:${b.port}`,
-    cpuMs: () => processCpuMs(b.pid),
+    cpuMs: () => procCpuMs(`/proc/${b.pid}/stat`),
     close: async () => {
       b.kill('SIGTERM');
       await b.stopped;
@@ -133,30 +129,76 @@ async function startBenchBroker(): Promise<Broker> {
   };
 }
 
-function progress(label: string, produced: () => number, consumed: () => number): () => void {
-  const started = Date.now();
-  const timer = setInterval(() => {
-    const s = (Date.now() - started) / 1000;
-    log(`${label}: ${s.toFixed(1)} s produced ${produced()} consumed ${consumed()}`);
-  }, 1000);
-  return () => clearInterval(timer);
+/** Where the producing side of each run happens: a worker thread, or this thread. */
+interface ProducerHost {
+  prepare(spec: ProduceSpec): Promise<ReadyProducer>;
+  close(): Promise<void>;
 }
 
-async function runBus(address: string, pool: eventsV1.QuoteEvent[], count = MESSAGES): Promise<number> {
-  const config: BusConfig = {
-    brokers: [address],
-    clientId: 'bench-bus',
-    topicPrefix: `bench-bus-${Date.now()}.`,
-    ssl: false,
-    topics: { partitions: PARTITIONS, replicationFactor: 1, retentionMs: 3_600_000 },
+function workerProducerHost(): ProducerHost {
+  const worker = new Worker(join(__dirname, 'quote-producer.js'));
+  let listener: ((m: FromProducer) => void) | null = null;
+  worker.on('message', (m: FromProducer) => listener?.(m));
+  worker.on('error', (err) => listener?.({ type: 'error', message: err.stack ?? err.message }));
+  const send = (m: ToProducer): void => worker.postMessage(m);
+  return {
+    prepare: (spec) =>
+      new Promise<ReadyProducer>((resolveReady, rejectReady) => {
+        let produced = 0;
+        let settle: { resolve: (cpuMs: number) => void; reject: (e: Error) => void } | null = null;
+        listener = (m) => {
+          if (m.type === 'ready') {
+            resolveReady({
+              produced: () => produced,
+              go: () =>
+                new Promise<number>((resolve, reject) => {
+                  settle = { resolve, reject };
+                  send({ type: 'go' });
+                }),
+            });
+          } else if (m.type === 'progress') {
+            produced = m.produced;
+          } else if (m.type === 'done') {
+            produced = m.produced;
+            settle?.resolve(m.cpuMs);
+          } else {
+            const err = new Error(`producer worker: ${m.message}`);
+            if (settle) settle.reject(err);
+            else rejectReady(err);
+          }
+        };
+        send({ type: 'prepare', spec });
+      }),
+    close: async () => {
+      send({ type: 'exit' });
+      await worker.terminate();
+    },
   };
-  const bus = createBus(config, createStderrLogger('bench-bus', 'warn'), {
-    producer: { lingerMs: 5, batchSize: BATCH, maxBatchBytes: 4 * 1024 * 1024 },
-  });
+}
+
+function mainThreadProducerHost(): ProducerHost {
+  const pool = quotePool(10_000);
+  return {
+    // The thread also consumes, so its CPU says nothing about the producing side alone.
+    prepare: async (spec) => {
+      const ready = await prepareProducer(spec, pool);
+      return { produced: ready.produced, go: () => ready.go().then(() => NaN) };
+    },
+    close: async () => undefined,
+  };
+}
+
+/** The consuming side of a run, joined to its group and counting; done() resolves at `count`. */
+interface ReadyConsumer {
+  consumed(): number;
+  done: Promise<void>;
+  close(): Promise<void>;
+}
+
+async function busConsumer(address: string, prefix: string, count: number): Promise<ReadyConsumer> {
+  const bus = createBus(busConfig(address, prefix, PARTITIONS), createStderrLogger('bench-bus', 'warn'));
   await bus.ensureTopics();
-  await bus.connect();
   let consumed = 0;
-  let produced = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   await bus.consume({
@@ -166,57 +208,24 @@ async function runBus(address: string, pool: eventsV1.QuoteEvent[], count = MESS
     maxBytesPerPartition: FETCH.maxBytesPerPartition,
     maxBytes: FETCH.maxBytes,
     maxWaitTimeMs: FETCH.maxWaitTimeInMs,
+    minBytes: FETCH.minBytes,
     handler: () => {
       if (++consumed === count) resolveDone();
     },
   });
-  const stop = progress(
-    'bus',
-    () => produced,
-    () => consumed,
-  );
-  const t0 = performance.now();
-  const inflight = new Set<Promise<void>>();
-  for (let i = 0; i < count; i += CHUNK) {
-    const n = Math.min(CHUNK, count - i);
-    const events = new Array<eventsV1.QuoteEvent>(n);
-    for (let j = 0; j < n; j++) events[j] = pool[(i + j) % pool.length]!;
-    const p: Promise<void> = bus.publishMany('quotes', events).then(() => {
-      produced += n;
-      inflight.delete(p);
-    });
-    inflight.add(p);
-    if (inflight.size >= WINDOW) await Promise.race(inflight);
-  }
-  await Promise.all(inflight);
-  await done;
-  const elapsed = performance.now() - t0;
-  stop();
-  log(
-    `bus: ${count} in ${elapsed.toFixed(0)} ms; sendBatch calls ${bus.stats().sendBatchCalls}, commits ${bus.stats().offsetCommits}`,
-  );
-  await bus.close();
-  return elapsed;
+  await until(() => bus.health().consumers.every((c) => c.state === 'running'));
+  return {
+    consumed: () => consumed,
+    done,
+    close: async () => {
+      log(`bus: commits ${bus.stats().offsetCommits}`);
+      await bus.close();
+    },
+  };
 }
 
-async function runKafkajs(
-  address: string,
-  pool: eventsV1.QuoteEvent[],
-  withHeaders: boolean,
-  count = MESSAGES,
-): Promise<number> {
-  // Same producer guarantees as the bus (idempotent, acks -1, one request in flight), with the
-  // payloads and keys encoded before the clock starts. withHeaders adds the two schema headers
-  // the bus puts on every message, so that run has the bus's exact wire format.
-  const values = pool.map((q) => Buffer.from(eventsV1.QuoteEvent.encode(q).finish()));
-  const keys = pool.map((q) => Buffer.from(q.instrumentId));
-  const headers = {
-    schema: Buffer.from('tapeline.events.v1.QuoteEvent'),
-    'schema-version': Buffer.from('1'),
-  };
-  const label = withHeaders ? 'kafkajs+headers' : 'kafkajs';
+async function kafkajsConsumer(address: string, topic: string, count: number): Promise<ReadyConsumer> {
   const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: [address], logLevel: logLevel.ERROR });
-  const topic = `bench-${withHeaders ? 'kafkajs-headers' : 'kafkajs'}-${Date.now()}`;
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -224,17 +233,12 @@ async function runKafkajs(
     topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
   });
   await admin.disconnect();
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
   const consumer = kafka.consumer({ groupId: topic, ...FETCH });
-  await producer.connect();
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let consumed = 0;
-  let produced = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   await consumer.run({
@@ -243,55 +247,69 @@ async function runKafkajs(
       if (consumed >= count) resolveDone();
     },
   });
-  const stop = progress(
-    label,
-    () => produced,
-    () => consumed,
-  );
+  await until(() => joined);
+  return { consumed: () => consumed, done, close: () => consumer.disconnect() };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function run(
+  host: ProducerHost,
+  address: string,
+  kind: ProduceSpec['kind'],
+  count = MESSAGES,
+): Promise<RunTimes> {
+  const topic = kind === 'bus' ? `bench-bus-${Date.now()}.` : `bench-${kind.replace('+', '-')}-${Date.now()}`;
+  const consumer =
+    kind === 'bus' ? await busConsumer(address, topic, count) : await kafkajsConsumer(address, topic, count);
+  const producer = await host.prepare({ kind, address, topic, count, partitions: PARTITIONS, batch: BATCH });
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const s = ((Date.now() - started) / 1000).toFixed(1);
+    log(`${kind}: ${s} s produced ${producer.produced()} consumed ${consumer.consumed()}`);
+  }, 1000);
+  const consumerCpu0 = threadCpuMs();
   const t0 = performance.now();
-  for (let i = 0; i < count; i += BATCH) {
-    const n = Math.min(BATCH, count - i);
-    const messages = new Array<{ key: Buffer; value: Buffer; headers?: Record<string, Buffer> }>(n);
-    for (let j = 0; j < n; j++) {
-      const k = (i + j) % pool.length;
-      messages[j] = withHeaders
-        ? { key: keys[k]!, value: values[k]!, headers }
-        : { key: keys[k]!, value: values[k]! };
-    }
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-    produced += n;
-  }
-  await done;
-  const elapsed = performance.now() - t0;
-  stop();
-  log(`${label}: ${count} in ${elapsed.toFixed(0)} ms`);
-  await consumer.disconnect();
-  await producer.disconnect();
-  return elapsed;
+  const [producerCpuMs] = await Promise.all([producer.go(), consumer.done]);
+  const elapsedMs = performance.now() - t0;
+  const consumerCpuMs = threadCpuMs() - consumerCpu0;
+  clearInterval(timer);
+  log(`${kind}: ${count} in ${elapsedMs.toFixed(0)} ms`);
+  await consumer.close();
+  return { elapsedMs, producerCpuMs, consumerCpuMs };
 }
 
 async function main(): Promise<void> {
-  const pool = quotePool(10_000);
-  const size = eventsV1.QuoteEvent.encode(pool[0]!).finish().length;
+  const size = eventsV1.QuoteEvent.encode(quotePool(1)[0]!).finish().length;
   log(
-    `${MESSAGES} QuoteEvents of ~${size} bytes, ${INSTRUMENTS.length} keys, ${PARTITIONS} partitions, broker ${BROKER_MODE}`,
+    `${MESSAGES} QuoteEvents of ~${size} bytes, ${INSTRUMENTS.length} keys, ${PARTITIONS} partitions, ` +
+      `batch ${BATCH}, broker ${BROKER_MODE}, producer in ${PRODUCER === 'worker' ? 'a worker thread' : 'the main thread'}`,
   );
   const broker = await startBenchBroker();
+  const host = PRODUCER === 'worker' ? workerProducerHost() : mainThreadProducerHost();
   log(`broker at ${broker.address}`);
   try {
     if (WARMUP > 0) {
       log(`warm-up: ${WARMUP} messages per path, not measured`);
-      await runBus(broker.address, pool, WARMUP);
-      await runKafkajs(broker.address, pool, true, WARMUP);
+      await run(host, broker.address, 'bus', WARMUP);
+      await run(host, broker.address, 'kafkajs+headers', WARMUP);
     }
-    const skipped: RunResult = { elapsedMs: NaN, clientCpuMs: NaN, brokerCpuMs: null };
-    const bus = ONLY === 'kafkajs' ? skipped : await measured(broker, () => runBus(broker.address, pool));
+    const skipped: RunResult = {
+      elapsedMs: NaN,
+      producerCpuMs: NaN,
+      consumerCpuMs: NaN,
+      clientCpuMs: NaN,
+      brokerCpuMs: null,
+    };
+    const bus = ONLY === 'kafkajs' ? skipped : await measured(broker, () => run(host, broker.address, 'bus'));
     const bare =
-      ONLY === 'bus' ? skipped : await measured(broker, () => runKafkajs(broker.address, pool, false));
+      ONLY === 'bus' ? skipped : await measured(broker, () => run(host, broker.address, 'kafkajs'));
     const same =
       ONLY === 'bus' || ONLY === 'kafkajs'
         ? skipped
-        : await measured(broker, () => runKafkajs(broker.address, pool, true));
+        : await measured(broker, () => run(host, broker.address, 'kafkajs+headers'));
     for (const [label, r] of [
       ['bus', bus],
       ['kafkajs', bare],
@@ -299,7 +317,9 @@ async function main(): Promise<void> {
     ] as const) {
       if (Number.isFinite(r.elapsedMs)) {
         log(
-          `${label}: client CPU ${r.clientCpuMs.toFixed(0)} ms, broker CPU ${r.brokerCpuMs?.toFixed(0) ?? 'n/a'} ms over ${r.elapsedMs.toFixed(0)} ms`,
+          `${label}: client CPU ${r.clientCpuMs.toFixed(0)} ms (producer thread ${r.producerCpuMs.toFixed(0)}, ` +
+            `consumer thread ${r.consumerCpuMs.toFixed(0)}), broker CPU ${r.brokerCpuMs?.toFixed(0) ?? 'n/a'} ms ` +
+            `over ${r.elapsedMs.toFixed(0)} ms`,
         );
       }
     }
@@ -324,15 +344,23 @@ async function main(): Promise<void> {
           kafkajs_same_headers_msgs_per_s: round(headersRate),
           ratio_same_headers: round(busRate / headersRate, 3),
           kafkajs_same_headers_elapsed_ms: round(headersMs),
-          // Where the time goes: CPU of this (client) process and of the broker process.
+          // Where the time goes: CPU of this (client) process, of its producing and consuming
+          // threads, and of the broker process.
           bus_client_cpu_ms: round(bus.clientCpuMs),
+          bus_producer_cpu_ms: round(bus.producerCpuMs),
+          bus_consumer_cpu_ms: round(bus.consumerCpuMs),
           bus_broker_cpu_ms: round(bus.brokerCpuMs ?? NaN),
           kafkajs_client_cpu_ms: round(bare.clientCpuMs),
+          kafkajs_producer_cpu_ms: round(bare.producerCpuMs),
+          kafkajs_consumer_cpu_ms: round(bare.consumerCpuMs),
           kafkajs_broker_cpu_ms: round(bare.brokerCpuMs ?? NaN),
+          kafkajs_same_headers_producer_cpu_ms: round(same.producerCpuMs),
+          kafkajs_same_headers_consumer_cpu_ms: round(same.consumerCpuMs),
         }) +
         '\n',
     );
   } finally {
+    await host.close();
     await broker.close();
   }
 }

@@ -1,7 +1,7 @@
 // Round trip of every topic kind, and per-key ordering on a multi-partition topic.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import { context, createTraceState, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ConsumedEvent } from './consumer';
@@ -108,6 +108,69 @@ test('no trace active: no traceparent header, handler runs in the root context',
     });
     await consumer.close();
     assert.equal(consumer.state(), 'closed');
+  } finally {
+    await bus.close();
+  }
+});
+
+test('consecutive messages run in their own producer trace, trace state included', async () => {
+  const bus = testBus(broker.brokers, uniquePrefix(), { producer: { lingerMs: 50 } }, 1);
+  try {
+    await bus.ensureTopics();
+    const seen: { sequence: string; traceId?: string; state?: string; traceparent?: string }[] = [];
+    await bus.consume({
+      groupId: 'traces',
+      topics: ['quotes'],
+      fromBeginning: true,
+      handler: (e) => {
+        const sc = trace.getSpanContext(context.active());
+        seen.push({
+          sequence: e.value.sequence,
+          traceId: sc?.traceId,
+          state: sc?.traceState?.serialize(),
+          traceparent: e.headers['traceparent'],
+        });
+      },
+    });
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    const inTrace = <R>(traceId: string, state: string, fn: () => R): R =>
+      context.with(
+        trace.setSpanContext(context.active(), {
+          traceId,
+          spanId: '0123456789abcdef',
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: false,
+          traceState: createTraceState(state),
+        }),
+        fn,
+      );
+    // One linger batch, so that the runs below arrive back to back in one fetch.
+    await Promise.all([
+      inTrace(a, 'v=1', () => bus.publishMany('quotes', [quote('K', 1), quote('K', 2), quote('K', 3)])),
+      inTrace(a, 'v=2', () => bus.publishMany('quotes', [quote('K', 4), quote('K', 5)])),
+      inTrace(b, 'v=2', () => bus.publish('quotes', quote('K', 6))),
+      bus.publishMany('quotes', [quote('K', 7), quote('K', 8)]),
+      inTrace(a, 'v=1', () => bus.publish('quotes', quote('K', 9))),
+    ]);
+    await waitFor('nine quotes', () => seen.length === 9);
+    const want = [
+      [a, 'v=1'],
+      [a, 'v=1'],
+      [a, 'v=1'],
+      [a, 'v=2'],
+      [a, 'v=2'],
+      [b, 'v=2'],
+      [undefined, undefined],
+      [undefined, undefined],
+      [a, 'v=1'],
+    ];
+    assert.deepEqual(
+      seen.map((s) => [s.sequence, s.traceId, s.state]),
+      want.map(([traceId, state], i) => [String(i + 1), traceId, state]),
+    );
+    assert.equal(seen[0]!.traceparent, `00-${a}-0123456789abcdef-01`);
+    assert.equal(seen[6]!.traceparent, undefined);
   } finally {
     await bus.close();
   }

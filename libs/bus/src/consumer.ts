@@ -44,6 +44,11 @@ export interface ConsumeOptions<T extends TopicName> {
   maxBytesPerPartition?: number;
   maxBytes?: number;
   maxWaitTimeMs?: number;
+  /**
+   * Bytes a fetch waits for (up to maxWaitTimeMs) before the broker answers (default 1: as soon
+   * as anything is there). Larger means fewer, fuller batches under load, at some latency.
+   */
+  minBytes?: number;
 }
 
 /** A running consumer-group member. */

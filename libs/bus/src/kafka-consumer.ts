@@ -36,7 +36,11 @@ class Delivery<T extends TopicName> implements ConsumedEventOf<T> {
     readonly timestamp: string,
     private readonly rawHeaders: KafkaMessage['headers'],
     public attempt: number,
-  ) {}
+    // Already decoded when the trace context was extracted from them.
+    decodedHeaders: Record<string, string> | undefined,
+  ) {
+    this.decodedHeaders = decodedHeaders;
+  }
   get key(): string | null {
     if (this.decodedKey === undefined) this.decodedKey = this.rawKey == null ? null : this.rawKey.toString();
     return this.decodedKey;
@@ -81,6 +85,10 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
   private aborted = false;
   private current: ConsumerState = 'starting';
   private closing: Promise<void> | null = null;
+  // The trace context last extracted and the raw headers it came from. The messages of one
+  // publishMany carry the same headers, so one extraction serves the run of them.
+  private traceHeaders: KafkaMessage['headers'] = undefined;
+  private traceContext: Context | undefined = undefined;
 
   constructor(
     kafka: Kafka,
@@ -108,6 +116,7 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
       maxBytes: options.maxBytes ?? 10 * 1024 * 1024,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      minBytes: options.minBytes ?? 1,
       allowAutoTopicCreation: false,
     });
     this.kc.on(this.kc.events.CRASH, (e) => {
@@ -174,6 +183,8 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     if (this.stopping) return;
     const entry = this.expectedSchema.get(batch.topic);
     if (!entry) throw new Error(`bus consumer got a batch of unexpected topic ${batch.topic}`);
+    // A propagator registered since the last batch must see this one's headers.
+    this.traceHeaders = undefined;
     const job: BatchJob = { abort: null };
     this.jobs.add(job);
     const { partition, topic } = batch;
@@ -235,7 +246,7 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     const schemaHeader = rawHeaders === undefined ? undefined : lastValue(rawHeaders['schema']);
     if (schemaHeader !== undefined) {
       const matches = Buffer.isBuffer(schemaHeader)
-        ? schemaHeader.equals(entry.schemaBuf)
+        ? sameBytes(schemaHeader, entry.schemaBuf)
         : schemaHeader === spec.schema;
       if (!matches) {
         return this.deadLetter(
@@ -253,9 +264,18 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     } catch (err) {
       return this.deadLetter(topic, partition, m, `decode-error: ${describe(err)}`);
     }
-    const traceparent = rawHeaders === undefined ? undefined : rawHeaders[TRACEPARENT];
-    const ctx: Context | undefined =
-      traceparent === undefined ? undefined : contextFromHeaders(decodeHeaders(rawHeaders));
+    let headers: Record<string, string> | undefined;
+    let ctx: Context | undefined;
+    if (rawHeaders !== undefined && rawHeaders[TRACEPARENT] !== undefined) {
+      if (this.traceHeaders !== undefined && sameHeaders(rawHeaders, this.traceHeaders)) {
+        ctx = this.traceContext;
+      } else {
+        headers = decodeHeaders(rawHeaders);
+        ctx = contextFromHeaders(headers);
+        this.traceHeaders = rawHeaders;
+        this.traceContext = ctx;
+      }
+    }
     const delivery = new Delivery<T>(
       entry.logical as T,
       topic,
@@ -266,6 +286,7 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
       m.timestamp,
       rawHeaders,
       1,
+      headers,
     );
     let r: void | Promise<void>;
     try {
@@ -379,6 +400,37 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
       );
     });
   }
+}
+
+// Compared in JS: Buffer.equals is a call into C++ per message, dearer than comparing the
+// ~30 bytes of a schema name here.
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+type HeaderValue = NonNullable<KafkaMessage['headers']>[string];
+
+/** Same header names with the same bytes (all of them: a registered propagator may read any). */
+function sameHeaders(
+  a: NonNullable<KafkaMessage['headers']>,
+  b: NonNullable<KafkaMessage['headers']>,
+): boolean {
+  for (const k in a) if (!Object.hasOwn(b, k) || !sameHeaderValue(a[k], b[k])) return false;
+  for (const k in b) if (!Object.hasOwn(a, k)) return false;
+  return true;
+}
+
+function sameHeaderValue(a: HeaderValue, b: HeaderValue): boolean {
+  if (Buffer.isBuffer(a)) return Buffer.isBuffer(b) && sameBytes(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameHeaderValue(a[i], b[i])) return false;
+    return true;
+  }
+  return a === b;
 }
 
 function lastValue<V>(v: V | V[] | undefined): V | undefined {

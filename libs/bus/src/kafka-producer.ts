@@ -21,10 +21,22 @@ interface Ticket {
   reject: (err: Error) => void;
 }
 
-interface Outgoing {
+/**
+ * The messages of one publish, publishMany or raw send, queued in order. A request takes messages
+ * from the front; a large call may be spread over several requests (`next` says how far it got).
+ * Queuing whole calls, not single messages, keeps the per-message cost to the kafkajs Message.
+ */
+interface Queued {
   topic: string;
-  message: Message;
-  size: number;
+  messages: Message[];
+  next: number;
+  ticket: Ticket;
+}
+
+/** How many messages of one call's ticket a request carries, to settle it on the ack. */
+interface Carried {
+  topic: string;
+  count: number;
   ticket: Ticket;
 }
 
@@ -48,7 +60,8 @@ export class KafkaEventProducer implements EventProducer, RawSender {
   private readonly retryMaxMs: number;
   private readonly ackTimeoutMs: number;
 
-  private queue: Outgoing[] = [];
+  private queue: Queued[] = [];
+  private queuedMessages = 0;
   private queuedBytes = 0;
   private firstQueuedAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -148,7 +161,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     const headers = this.headersFor(topic);
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { pending: 1, settled: false, resolve, reject };
-      this.push({ topic: physical, message: { key, value, headers }, size: value.length, ticket });
+      this.push(physical, [{ key, value, headers }], value.length, ticket);
       this.maybeSend();
     });
   }
@@ -163,18 +176,17 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     // One trace context for the whole call: the active context cannot change inside it.
     const headers = this.headersFor(topic);
     const n = events.length;
-    const items: Outgoing[] = new Array(n);
-    const ticket: Ticket = { pending: n, settled: false, resolve: noop, reject: noop };
+    const messages: Message[] = new Array<Message>(n);
     // All events go into one pooled buffer, each as a length-delimited block (fork/join), and
-    // leave as zero-copy views on it: one allocation per call instead of one per event.
+    // leave as zero-copy views on it: one allocation per call instead of one per event. The
+    // messages get their values once the buffer is finished.
     const w = this.writer;
-    const keys: (Buffer | null)[] = new Array(n);
     let bytes: Uint8Array;
     try {
       for (let i = 0; i < n; i++) {
         const event = events[i]!;
         encode.call(spec.codec, event, w.fork()).join();
-        keys[i] = this.keyBuffer(keyOf(event));
+        messages[i] = { key: this.keyBuffer(keyOf(event)), value: null, headers };
       }
       bytes = w.finish();
     } catch (err) {
@@ -183,6 +195,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     }
     const ab = bytes.buffer;
     let pos = bytes.byteOffset;
+    let payloadBytes = 0;
     const u8 = new Uint8Array(ab);
     for (let i = 0; i < n; i++) {
       // Length prefix: a varint (32-bit arithmetic is exact far beyond Kafka's message limit).
@@ -194,19 +207,12 @@ export class KafkaEventProducer implements EventProducer, RawSender {
         len |= (b & 0x7f) << shift;
         shift += 7;
       } while (b & 0x80);
-      const value = Buffer.from(ab, pos, len);
+      messages[i]!.value = Buffer.from(ab, pos, len);
       pos += len;
-      items[i] = {
-        topic: physical,
-        message: { key: keys[i]!, value, headers },
-        size: len,
-        ticket,
-      };
+      payloadBytes += len;
     }
     return new Promise<void>((resolve, reject) => {
-      ticket.resolve = resolve;
-      ticket.reject = reject;
-      for (let i = 0; i < items.length; i++) this.push(items[i]!);
+      this.push(physical, messages, payloadBytes, { pending: n, settled: false, resolve, reject });
       this.maybeSend();
     });
   }
@@ -216,12 +222,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     if (this.closed) return Promise.reject(new BusClosedError(`publish to ${topic}`));
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { pending: 1, settled: false, resolve, reject };
-      this.push({
-        topic,
-        message: { key, value, headers: headers as Message['headers'] },
-        size: value?.length ?? 0,
-        ticket,
-      });
+      this.push(topic, [{ key, value, headers: headers as Message['headers'] }], value?.length ?? 0, ticket);
       this.maybeSend();
     });
   }
@@ -269,18 +270,19 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     return b;
   }
 
-  private push(item: Outgoing): void {
-    if (this.queue.length === 0) this.firstQueuedAt = performance.now();
-    this.queue.push(item);
-    this.enqueued++;
-    this.queuedBytes += item.size;
+  private push(topic: string, messages: Message[], bytes: number, ticket: Ticket): void {
+    if (this.queuedMessages === 0) this.firstQueuedAt = performance.now();
+    this.queue.push({ topic, messages, next: 0, ticket });
+    this.enqueued += messages.length;
+    this.queuedMessages += messages.length;
+    this.queuedBytes += bytes;
   }
 
   // Send the next batch if none is in flight and the queue is full, has lingered long enough,
   // or a flush asked for it; otherwise make sure a timer will look again when the linger ends.
   private maybeSend(): void {
-    if (this.sending || this.queue.length === 0) return;
-    const full = this.queue.length >= this.batchSize || this.queuedBytes >= this.maxBatchBytes;
+    if (this.sending || this.queuedMessages === 0) return;
+    const full = this.queuedMessages >= this.batchSize || this.queuedBytes >= this.maxBatchBytes;
     const waited = performance.now() - this.firstQueuedAt;
     if (full || this.flushUntil > this.taken || waited >= this.lingerMs) {
       if (this.timer) {
@@ -299,28 +301,49 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     }
   }
 
+  // Takes up to batchSize messages (and about maxBatchBytes) from the front of the queue, grouped
+  // by topic for one sendBatch; a call that does not fit whole leaves the rest for the next one.
   private sendNext(): void {
+    const q = this.queue;
+    const byTopic = new Map<string, Message[]>();
+    const carried: Carried[] = [];
     let n = 0;
     let bytes = 0;
-    const q = this.queue;
-    while (n < q.length && n < this.batchSize && (n === 0 || bytes + q[n]!.size <= this.maxBatchBytes)) {
-      bytes += q[n]!.size;
-      n++;
+    let used = 0; // calls taken whole
+    while (used < q.length && n < this.batchSize) {
+      const item = q[used]!;
+      const msgs = item.messages;
+      const start = item.next;
+      let end = start;
+      while (end < msgs.length && n < this.batchSize) {
+        const size = payloadSize(msgs[end]!);
+        if (n > 0 && bytes + size > this.maxBatchBytes) break;
+        bytes += size;
+        n++;
+        end++;
+      }
+      if (end > start) {
+        const list = byTopic.get(item.topic);
+        // A call taken whole lends its own array as the request's list (nothing else holds on to
+        // it once taken); later calls of the same topic are appended to it.
+        if (list === undefined)
+          byTopic.set(item.topic, start === 0 && end === msgs.length ? msgs : msgs.slice(start, end));
+        else for (let i = start; i < end; i++) list.push(msgs[i]!);
+        carried.push({ topic: item.topic, count: end - start, ticket: item.ticket });
+        item.next = end;
+      }
+      if (end < msgs.length) break; // the request is full
+      used++;
     }
-    let batch: Outgoing[];
-    if (n === q.length) {
-      batch = q;
-      this.queue = [];
-      this.queuedBytes = 0;
-    } else {
-      batch = q.splice(0, n);
-      this.queuedBytes -= bytes;
-    }
-    this.taken += batch.length;
+    if (used === q.length) this.queue = [];
+    else if (used > 0) q.splice(0, used);
+    this.queuedMessages -= n;
+    this.queuedBytes -= bytes;
+    this.taken += n;
     this.sending = true;
-    void this.sendWithRetry(batch).finally(() => {
+    void this.sendWithRetry(byTopic, carried, n).finally(() => {
       this.sending = false;
-      this.done += batch.length;
+      this.done += n;
       if (this.flushWaiters.length > 0) this.notifyFlushed();
       this.maybeSend();
     });
@@ -335,14 +358,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     this.flushWaiters = still;
   }
 
-  private async sendWithRetry(batch: Outgoing[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (let i = 0; i < batch.length; i++) {
-      const o = batch[i]!;
-      let list = byTopic.get(o.topic);
-      if (!list) byTopic.set(o.topic, (list = []));
-      list.push(o.message);
-    }
+  private async sendWithRetry(byTopic: Map<string, Message[]>, carried: Carried[], n: number): Promise<void> {
     const topicMessages: TopicMessages[] = [];
     for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
 
@@ -353,30 +369,31 @@ export class KafkaEventProducer implements EventProducer, RawSender {
         if (!this.connected) await this.connect();
         this.stats.sendBatchCalls++;
         await this.kp.sendBatch({ topicMessages, acks: -1, timeout: this.ackTimeoutMs });
-        this.stats.messagesPublished += batch.length;
+        this.stats.messagesPublished += n;
         this.lastSucceededAt = performance.now();
-        for (let i = 0; i < batch.length; i++) {
-          const t = batch[i]!.ticket;
-          if (--t.pending === 0 && !t.settled) {
-            t.settled = true;
-            t.resolve();
+        for (let i = 0; i < carried.length; i++) {
+          const { ticket, count } = carried[i]!;
+          ticket.pending -= count;
+          if (ticket.pending === 0 && !ticket.settled) {
+            ticket.settled = true;
+            ticket.resolve();
           }
         }
         return;
       } catch (err) {
         const topics = [...byTopic.keys()];
         if (attempt >= maxAttempts || !isRetriable(err)) {
-          this.stats.publishFailures += batch.length;
+          this.stats.publishFailures += n;
           this.lastFailedAt = performance.now();
           this.logger.error(
-            { err, topics, messages: batch.length, attempts: attempt },
+            { err, topics, messages: n, attempts: attempt },
             `bus publish failed after ${attempt} attempt(s): ${describe(err)}`,
           );
-          for (let i = 0; i < batch.length; i++) {
-            const o = batch[i]!;
-            if (!o.ticket.settled) {
-              o.ticket.settled = true;
-              o.ticket.reject(new BusPublishError(o.topic, attempt, err));
+          for (let i = 0; i < carried.length; i++) {
+            const { ticket, topic } = carried[i]!;
+            if (!ticket.settled) {
+              ticket.settled = true;
+              ticket.reject(new BusPublishError(topic, attempt, err));
             }
           }
           return;
@@ -384,7 +401,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
         this.stats.publishRetries++;
         const wait = Math.min(this.retryMaxMs, delay) * (0.8 + Math.random() * 0.4);
         this.logger.warn(
-          { err: describe(err), topics, messages: batch.length, attempt, retryInMs: Math.round(wait) },
+          { err: describe(err), topics, messages: n, attempt, retryInMs: Math.round(wait) },
           'bus publish failed, retrying',
         );
         await sleep(wait);
@@ -429,6 +446,11 @@ const cachedKeyPartitioner: ICustomPartitioner = () => {
   };
 };
 
+function payloadSize(m: Message): number {
+  const v = m.value;
+  return v === null || v === undefined ? 0 : v.length;
+}
+
 function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
@@ -436,5 +458,3 @@ function toBuffer(u8: Uint8Array): Buffer {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-function noop(): void {}

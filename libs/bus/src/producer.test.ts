@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusPublishError } from './errors';
 import type { ConsumedEvent } from './consumer';
-import { quote } from './testing/fixtures';
+import { quote, SAMPLES } from './testing/fixtures';
 import { startTestBroker, testBus, uniquePrefix, waitFor, type TestBroker } from './testing/support';
 
 let broker: TestBroker;
@@ -45,6 +45,53 @@ test('batchSize caps a request; publishMany spans several batches', async () => 
   }
 });
 
+test('calls split across requests and mixed with another topic each arrive once, in key order', async () => {
+  const prefix = uniquePrefix();
+  // batchSize 70 cuts both publishMany calls in the middle, and the single publishes of the
+  // other topic share requests with them.
+  const producerBus = testBus(broker.brokers, prefix, { producer: { lingerMs: 20, batchSize: 70 } });
+  const consumerBus = testBus(broker.brokers, prefix);
+  try {
+    await producerBus.ensureTopics();
+    const first = Array.from({ length: 100 }, (_, i) => quote(`K${i % 7}`, i));
+    const second = Array.from({ length: 100 }, (_, i) => quote(`K${i % 7}`, 100 + i));
+    const before = producerBus.stats().sendBatchCalls;
+    await Promise.all([
+      producerBus.publishMany('quotes', first),
+      producerBus.publish('trades', SAMPLES.trades),
+      producerBus.publishMany('quotes', second),
+      producerBus.publish('trades', SAMPLES.trades),
+    ]);
+    // 202 messages at 70 per request.
+    assert.equal(producerBus.stats().sendBatchCalls - before, 3);
+
+    const seqByKey = new Map<string, number[]>();
+    let trades = 0;
+    await consumerBus.consume({
+      groupId: 'g',
+      topics: ['quotes', 'trades'],
+      fromBeginning: true,
+      handler: (e) => {
+        if (e.topic === 'trades') trades++;
+        else {
+          const list = seqByKey.get(e.value.instrumentId) ?? [];
+          list.push(Number(e.value.sequence));
+          seqByKey.set(e.value.instrumentId, list);
+        }
+      },
+    });
+    const quotesSeen = (): number => [...seqByKey.values()].reduce((n, l) => n + l.length, 0);
+    await waitFor('all 200 quotes and 2 trades', () => quotesSeen() === 200 && trades === 2);
+    for (let k = 0; k < 7; k++) {
+      const expected = Array.from({ length: 200 }, (_, i) => i).filter((i) => (i % 100) % 7 === k);
+      assert.deepEqual(seqByKey.get(`K${k}`), expected, `key K${k} in publish order, once each`);
+    }
+  } finally {
+    await producerBus.close();
+    await consumerBus.close();
+  }
+});
+
 test('close() flushes what is still lingering', async () => {
   const prefix = uniquePrefix();
   const producerBus = testBus(broker.brokers, prefix, { producer: { lingerMs: 10_000 } });
@@ -68,6 +115,8 @@ test('close() flushes what is still lingering', async () => {
       tradeCount: 3,
       vwap: '2',
       closed: true,
+      footprint: [],
+      pocPrice: '2',
     });
     await producerBus.close();
     await pending; // acked by close, long before the 10 s linger

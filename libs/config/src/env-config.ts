@@ -21,7 +21,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /** One variable: how to parse it, and its default when absent (no default = required). */
 export interface EnvVar<T> {

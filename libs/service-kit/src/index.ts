@@ -5,3 +5,5 @@ export * from './grpc-errors';
 export * from './grpc-health-client';
 export * from './tokens';
 export * from './grpc-client';
+export * from './bus-module';
+export * from './symbol-instruments';

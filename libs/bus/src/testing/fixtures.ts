@@ -79,6 +79,18 @@ export const SAMPLES: { [T in TopicName]: TopicPayloads[T] } = {
     tradeCount: 812,
     vwap: '1892511',
     closed: true,
+    footprint: [
+      {
+        price: '1892500',
+        bidVolume: '30000',
+        askVolume: '45000',
+        bidTrades: 190,
+        askTrades: 240,
+        askImbalance: false,
+        bidImbalance: false,
+      },
+    ],
+    pocPrice: '1892500',
   },
   orders: {
     orderId: 'O-1',
@@ -131,6 +143,7 @@ export const SAMPLES: { [T in TopicName]: TopicPayloads[T] } = {
     actor: { userId: 'u-1', clientId: 'desk-app', desk: 'equities', role: 'trader' },
     requestId: 'req-9',
     kind: 'order.state',
+    instrumentId: 'AAPL.XNAS',
     accountId: 'ACC-7',
     subjectId: 'O-1',
     beforeState: '{"status":"NEW"}',

@@ -9,11 +9,37 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
+import { PageInfo, PageRequest, Timestamp } from "../../common/v1/common";
 import { BarEvent } from "../../events/v1/events";
 
 export const protobufPackage = "tapeline.aggregation.v1";
 
 export const protobufFileName = "tapeline/aggregation/v1/aggregation.proto";
+
+export enum VwapMode {
+  VWAP_MODE_UNSPECIFIED = 0,
+  VWAP_MODE_SESSION = 1,
+  VWAP_MODE_ANCHORED = 2,
+  VWAP_MODE_ROLLING = 3,
+}
+
+export enum IndicatorKind {
+  INDICATOR_KIND_UNSPECIFIED = 0,
+  INDICATOR_KIND_SMA = 1,
+  INDICATOR_KIND_EMA = 2,
+  INDICATOR_KIND_RSI = 3,
+  INDICATOR_KIND_MACD = 4,
+  INDICATOR_KIND_BOLLINGER = 5,
+  INDICATOR_KIND_ATR = 6,
+}
+
+export interface BarRange {
+  from?:
+    | Timestamp
+    | undefined;
+  /** Unset means now. */
+  to?: Timestamp | undefined;
+}
 
 export interface GetFormingBarRequest {
   instrumentId: string;
@@ -24,7 +50,222 @@ export interface GetFormingBarResponse {
   bar?: BarEvent | undefined;
 }
 
+export interface ListBarsRequest {
+  instrumentId: string;
+  barType: string;
+  range?: BarRange | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface ListBarsResponse {
+  bars: BarEvent[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface GetVwapRequest {
+  instrumentId: string;
+  mode: VwapMode;
+  /** VWAP_MODE_ANCHORED: the anchor. */
+  anchor?:
+    | Timestamp
+    | undefined;
+  /** VWAP_MODE_ROLLING: the window. */
+  windowSeconds: number;
+}
+
+export interface VwapBand {
+  sigmas: number;
+  upper: string;
+  lower: string;
+}
+
+export interface GetVwapResponse {
+  instrumentId: string;
+  priceScale: number;
+  vwap: string;
+  /** Volume-weighted standard deviation of price, at price_scale. */
+  stdDev: string;
+  bands: VwapBand[];
+  sizeScale: number;
+  volume: string;
+  asOf?: Timestamp | undefined;
+}
+
+export interface GetDeltaRequest {
+  instrumentId: string;
+  barType: string;
+  range?: BarRange | undefined;
+}
+
+export interface DeltaBar {
+  openTime?: Timestamp | undefined;
+  delta: string;
+  cumulativeDelta: string;
+  close: string;
+  /** Price made a higher high while cumulative delta made a lower high (bearish), or the reverse. */
+  bearishDivergence: boolean;
+  bullishDivergence: boolean;
+}
+
+export interface GetDeltaResponse {
+  priceScale: number;
+  sizeScale: number;
+  bars: DeltaBar[];
+}
+
+export interface GetVolumeProfileRequest {
+  instrumentId: string;
+  /** Unset: the current session. */
+  range?:
+    | BarRange
+    | undefined;
+  /** Rows grouped by this many ticks; 0 means one row per tick. */
+  rowTicks: number;
+  /** Value area share in percent; 0 means 70. */
+  valueAreaPercent: number;
+}
+
+export interface ProfileLevel {
+  price: string;
+  volume: string;
+  buyVolume: string;
+  sellVolume: string;
+}
+
+export interface GetVolumeProfileResponse {
+  priceScale: number;
+  sizeScale: number;
+  levels: ProfileLevel[];
+  pocPrice: string;
+  valueAreaHigh: string;
+  valueAreaLow: string;
+  totalVolume: string;
+}
+
+export interface GetHeatmapRequest {
+  instrumentId: string;
+  range?:
+    | BarRange
+    | undefined;
+  /** Grid: one column per time step, one row per price bucket (in ticks). */
+  timeStepSeconds: number;
+  priceBucketTicks: number;
+}
+
+export interface HeatmapColumn {
+  time?:
+    | Timestamp
+    | undefined;
+  /** Resting size per bucket, aligned with `prices` of the response. */
+  bidSizes: string[];
+  askSizes: string[];
+}
+
+export interface GetHeatmapResponse {
+  priceScale: number;
+  sizeScale: number;
+  /** Lower edge of each price bucket, ascending. */
+  prices: string[];
+  columns: HeatmapColumn[];
+}
+
+export interface GetIndicatorsRequest {
+  instrumentId: string;
+  barType: string;
+  kinds: IndicatorKind[];
+  /** Period for SMA, EMA, RSI, Bollinger, ATR; 0 means the usual default (20, 20, 14, 20, 14). */
+  period: number;
+  /** How many of the latest bars to return values for; 0 means 100. */
+  limit: number;
+}
+
+/** Indicator values are statistics, not money: doubles, with NaN until the indicator is warm. */
+export interface IndicatorPoint {
+  time?:
+    | Timestamp
+    | undefined;
+  /** SMA/EMA/RSI/ATR: value. MACD: macd, signal, histogram. Bollinger: middle, upper, lower. */
+  values: number[];
+}
+
+export interface IndicatorSeries {
+  kind: IndicatorKind;
+  valueNames: string[];
+  points: IndicatorPoint[];
+}
+
+export interface GetIndicatorsResponse {
+  series: IndicatorSeries[];
+}
+
+export interface StreamBarsRequest {
+  instrumentIds: string[];
+  /** Empty means "1m". */
+  barTypes: string[];
+}
+
+export interface StreamBarsResponse {
+  bar?: BarEvent | undefined;
+}
+
 export const TAPELINE_AGGREGATION_V1_PACKAGE_NAME = "tapeline.aggregation.v1";
+
+function createBaseBarRange(): BarRange {
+  return {};
+}
+
+export const BarRange: MessageFns<BarRange> = {
+  encode(message: BarRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== undefined) {
+      Timestamp.encode(message.from, writer.uint32(10).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(message.to, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BarRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBarRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.from = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.to = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseGetFormingBarRequest(): GetFormingBarRequest {
   return { instrumentId: "", barType: "" };
@@ -129,10 +370,1619 @@ export const GetFormingBarResponse: MessageFns<GetFormingBarResponse> = {
   },
 };
 
+function createBaseListBarsRequest(): ListBarsRequest {
+  return { instrumentId: "", barType: "" };
+}
+
+export const ListBarsRequest: MessageFns<ListBarsRequest> = {
+  encode(message: ListBarsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.barType !== "") {
+      writer.uint32(18).string(message.barType);
+    }
+    if (message.range !== undefined) {
+      BarRange.encode(message.range, writer.uint32(26).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBarsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBarsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.barType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.range = BarRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListBarsResponse(): ListBarsResponse {
+  return { bars: [] };
+}
+
+export const ListBarsResponse: MessageFns<ListBarsResponse> = {
+  encode(message: ListBarsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.bars) {
+      BarEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBarsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBarsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bars.push(BarEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVwapRequest(): GetVwapRequest {
+  return { instrumentId: "", mode: 0, windowSeconds: 0 };
+}
+
+export const GetVwapRequest: MessageFns<GetVwapRequest> = {
+  encode(message: GetVwapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(16).int32(message.mode);
+    }
+    if (message.anchor !== undefined) {
+      Timestamp.encode(message.anchor, writer.uint32(26).fork()).join();
+    }
+    if (message.windowSeconds !== 0) {
+      writer.uint32(32).uint32(message.windowSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVwapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVwapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.anchor = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.windowSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVwapBand(): VwapBand {
+  return { sigmas: 0, upper: "0", lower: "0" };
+}
+
+export const VwapBand: MessageFns<VwapBand> = {
+  encode(message: VwapBand, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sigmas !== 0) {
+      writer.uint32(8).uint32(message.sigmas);
+    }
+    if (message.upper !== "0") {
+      writer.uint32(16).int64(message.upper);
+    }
+    if (message.lower !== "0") {
+      writer.uint32(24).int64(message.lower);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VwapBand {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVwapBand();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sigmas = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.upper = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lower = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVwapResponse(): GetVwapResponse {
+  return { instrumentId: "", priceScale: 0, vwap: "0", stdDev: "0", bands: [], sizeScale: 0, volume: "0" };
+}
+
+export const GetVwapResponse: MessageFns<GetVwapResponse> = {
+  encode(message: GetVwapResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.priceScale !== 0) {
+      writer.uint32(16).uint32(message.priceScale);
+    }
+    if (message.vwap !== "0") {
+      writer.uint32(24).int64(message.vwap);
+    }
+    if (message.stdDev !== "0") {
+      writer.uint32(32).int64(message.stdDev);
+    }
+    for (const v of message.bands) {
+      VwapBand.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.sizeScale !== 0) {
+      writer.uint32(48).uint32(message.sizeScale);
+    }
+    if (message.volume !== "0") {
+      writer.uint32(56).int64(message.volume);
+    }
+    if (message.asOf !== undefined) {
+      Timestamp.encode(message.asOf, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVwapResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVwapResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.priceScale = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.vwap = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.stdDev = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.bands.push(VwapBand.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.sizeScale = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.volume = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.asOf = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetDeltaRequest(): GetDeltaRequest {
+  return { instrumentId: "", barType: "" };
+}
+
+export const GetDeltaRequest: MessageFns<GetDeltaRequest> = {
+  encode(message: GetDeltaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.barType !== "") {
+      writer.uint32(18).string(message.barType);
+    }
+    if (message.range !== undefined) {
+      BarRange.encode(message.range, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeltaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeltaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.barType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.range = BarRange.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeltaBar(): DeltaBar {
+  return { delta: "0", cumulativeDelta: "0", close: "0", bearishDivergence: false, bullishDivergence: false };
+}
+
+export const DeltaBar: MessageFns<DeltaBar> = {
+  encode(message: DeltaBar, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.openTime !== undefined) {
+      Timestamp.encode(message.openTime, writer.uint32(10).fork()).join();
+    }
+    if (message.delta !== "0") {
+      writer.uint32(16).int64(message.delta);
+    }
+    if (message.cumulativeDelta !== "0") {
+      writer.uint32(24).int64(message.cumulativeDelta);
+    }
+    if (message.close !== "0") {
+      writer.uint32(32).int64(message.close);
+    }
+    if (message.bearishDivergence !== false) {
+      writer.uint32(40).bool(message.bearishDivergence);
+    }
+    if (message.bullishDivergence !== false) {
+      writer.uint32(48).bool(message.bullishDivergence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeltaBar {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeltaBar();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.openTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.delta = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cumulativeDelta = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.close = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.bearishDivergence = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.bullishDivergence = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetDeltaResponse(): GetDeltaResponse {
+  return { priceScale: 0, sizeScale: 0, bars: [] };
+}
+
+export const GetDeltaResponse: MessageFns<GetDeltaResponse> = {
+  encode(message: GetDeltaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.priceScale !== 0) {
+      writer.uint32(8).uint32(message.priceScale);
+    }
+    if (message.sizeScale !== 0) {
+      writer.uint32(16).uint32(message.sizeScale);
+    }
+    for (const v of message.bars) {
+      DeltaBar.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeltaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeltaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.priceScale = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeScale = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bars.push(DeltaBar.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVolumeProfileRequest(): GetVolumeProfileRequest {
+  return { instrumentId: "", rowTicks: 0, valueAreaPercent: 0 };
+}
+
+export const GetVolumeProfileRequest: MessageFns<GetVolumeProfileRequest> = {
+  encode(message: GetVolumeProfileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.range !== undefined) {
+      BarRange.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.rowTicks !== 0) {
+      writer.uint32(24).uint32(message.rowTicks);
+    }
+    if (message.valueAreaPercent !== 0) {
+      writer.uint32(32).uint32(message.valueAreaPercent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVolumeProfileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVolumeProfileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = BarRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rowTicks = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.valueAreaPercent = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProfileLevel(): ProfileLevel {
+  return { price: "0", volume: "0", buyVolume: "0", sellVolume: "0" };
+}
+
+export const ProfileLevel: MessageFns<ProfileLevel> = {
+  encode(message: ProfileLevel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.price !== "0") {
+      writer.uint32(8).int64(message.price);
+    }
+    if (message.volume !== "0") {
+      writer.uint32(16).int64(message.volume);
+    }
+    if (message.buyVolume !== "0") {
+      writer.uint32(24).int64(message.buyVolume);
+    }
+    if (message.sellVolume !== "0") {
+      writer.uint32(32).int64(message.sellVolume);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProfileLevel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProfileLevel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.price = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.volume = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.buyVolume = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sellVolume = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVolumeProfileResponse(): GetVolumeProfileResponse {
+  return {
+    priceScale: 0,
+    sizeScale: 0,
+    levels: [],
+    pocPrice: "0",
+    valueAreaHigh: "0",
+    valueAreaLow: "0",
+    totalVolume: "0",
+  };
+}
+
+export const GetVolumeProfileResponse: MessageFns<GetVolumeProfileResponse> = {
+  encode(message: GetVolumeProfileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.priceScale !== 0) {
+      writer.uint32(8).uint32(message.priceScale);
+    }
+    if (message.sizeScale !== 0) {
+      writer.uint32(16).uint32(message.sizeScale);
+    }
+    for (const v of message.levels) {
+      ProfileLevel.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.pocPrice !== "0") {
+      writer.uint32(32).int64(message.pocPrice);
+    }
+    if (message.valueAreaHigh !== "0") {
+      writer.uint32(40).int64(message.valueAreaHigh);
+    }
+    if (message.valueAreaLow !== "0") {
+      writer.uint32(48).int64(message.valueAreaLow);
+    }
+    if (message.totalVolume !== "0") {
+      writer.uint32(56).int64(message.totalVolume);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVolumeProfileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVolumeProfileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.priceScale = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeScale = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.levels.push(ProfileLevel.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pocPrice = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.valueAreaHigh = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.valueAreaLow = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.totalVolume = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetHeatmapRequest(): GetHeatmapRequest {
+  return { instrumentId: "", timeStepSeconds: 0, priceBucketTicks: 0 };
+}
+
+export const GetHeatmapRequest: MessageFns<GetHeatmapRequest> = {
+  encode(message: GetHeatmapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.range !== undefined) {
+      BarRange.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.timeStepSeconds !== 0) {
+      writer.uint32(24).uint32(message.timeStepSeconds);
+    }
+    if (message.priceBucketTicks !== 0) {
+      writer.uint32(32).uint32(message.priceBucketTicks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHeatmapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHeatmapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = BarRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeStepSeconds = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.priceBucketTicks = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseHeatmapColumn(): HeatmapColumn {
+  return { bidSizes: [], askSizes: [] };
+}
+
+export const HeatmapColumn: MessageFns<HeatmapColumn> = {
+  encode(message: HeatmapColumn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(message.time, writer.uint32(10).fork()).join();
+    }
+    if (message.bidSizes.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.bidSizes) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    if (message.askSizes.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.askSizes) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeatmapColumn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeatmapColumn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.bidSizes.push(reader.int64().toString());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.bidSizes.push(reader.int64().toString());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.askSizes.push(reader.int64().toString());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.askSizes.push(reader.int64().toString());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetHeatmapResponse(): GetHeatmapResponse {
+  return { priceScale: 0, sizeScale: 0, prices: [], columns: [] };
+}
+
+export const GetHeatmapResponse: MessageFns<GetHeatmapResponse> = {
+  encode(message: GetHeatmapResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.priceScale !== 0) {
+      writer.uint32(8).uint32(message.priceScale);
+    }
+    if (message.sizeScale !== 0) {
+      writer.uint32(16).uint32(message.sizeScale);
+    }
+    if (message.prices.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.prices) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    for (const v of message.columns) {
+      HeatmapColumn.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHeatmapResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHeatmapResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.priceScale = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeScale = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.prices.push(reader.int64().toString());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.prices.push(reader.int64().toString());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.columns.push(HeatmapColumn.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetIndicatorsRequest(): GetIndicatorsRequest {
+  return { instrumentId: "", barType: "", kinds: [], period: 0, limit: 0 };
+}
+
+export const GetIndicatorsRequest: MessageFns<GetIndicatorsRequest> = {
+  encode(message: GetIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.barType !== "") {
+      writer.uint32(18).string(message.barType);
+    }
+    if (message.kinds.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.kinds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.period !== 0) {
+      writer.uint32(32).uint32(message.period);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(40).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetIndicatorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.barType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.kinds.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.kinds.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.period = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseIndicatorPoint(): IndicatorPoint {
+  return { values: [] };
+}
+
+export const IndicatorPoint: MessageFns<IndicatorPoint> = {
+  encode(message: IndicatorPoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(message.time, writer.uint32(10).fork()).join();
+    }
+    if (message.values.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.values) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IndicatorPoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIndicatorPoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag === 17) {
+              message.values.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.values.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseIndicatorSeries(): IndicatorSeries {
+  return { kind: 0, valueNames: [], points: [] };
+}
+
+export const IndicatorSeries: MessageFns<IndicatorSeries> = {
+  encode(message: IndicatorSeries, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    for (const v of message.valueNames) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.points) {
+      IndicatorPoint.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IndicatorSeries {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIndicatorSeries();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.valueNames.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.points.push(IndicatorPoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetIndicatorsResponse(): GetIndicatorsResponse {
+  return { series: [] };
+}
+
+export const GetIndicatorsResponse: MessageFns<GetIndicatorsResponse> = {
+  encode(message: GetIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.series) {
+      IndicatorSeries.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetIndicatorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.series.push(IndicatorSeries.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamBarsRequest(): StreamBarsRequest {
+  return { instrumentIds: [], barTypes: [] };
+}
+
+export const StreamBarsRequest: MessageFns<StreamBarsRequest> = {
+  encode(message: StreamBarsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.instrumentIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.barTypes) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamBarsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamBarsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.barTypes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamBarsResponse(): StreamBarsResponse {
+  return {};
+}
+
+export const StreamBarsResponse: MessageFns<StreamBarsResponse> = {
+  encode(message: StreamBarsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bar !== undefined) {
+      BarEvent.encode(message.bar, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamBarsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamBarsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bar = BarEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface AggregationServiceClient {
   /** The bar being formed now for an instrument and bar type. */
 
   getFormingBar(request: GetFormingBarRequest, metadata?: Metadata): Observable<GetFormingBarResponse>;
+
+  /** Closed bars (with footprints) of one instrument and bar type in [from, to), oldest first. */
+
+  listBars(request: ListBarsRequest, metadata?: Metadata): Observable<ListBarsResponse>;
+
+  /** Session, anchored or rolling VWAP with standard-deviation bands, as of now. */
+
+  getVwap(request: GetVwapRequest, metadata?: Metadata): Observable<GetVwapResponse>;
+
+  /** Delta per bar and cumulative delta over a range, with divergence flags. */
+
+  getDelta(request: GetDeltaRequest, metadata?: Metadata): Observable<GetDeltaResponse>;
+
+  /** Volume by price over a range (or the current session), point of control and value area. */
+
+  getVolumeProfile(request: GetVolumeProfileRequest, metadata?: Metadata): Observable<GetVolumeProfileResponse>;
+
+  /** Resting liquidity by price over time, on a fixed grid. */
+
+  getHeatmap(request: GetHeatmapRequest, metadata?: Metadata): Observable<GetHeatmapResponse>;
+
+  /** Technical indicators over closed bars. */
+
+  getIndicators(request: GetIndicatorsRequest, metadata?: Metadata): Observable<GetIndicatorsResponse>;
+
+  /** Live bars of one or more instruments: forming updates and closes. */
+
+  streamBars(request: StreamBarsRequest, metadata?: Metadata): Observable<StreamBarsResponse>;
 }
 
 export interface AggregationServiceController {
@@ -142,11 +1992,66 @@ export interface AggregationServiceController {
     request: GetFormingBarRequest,
     metadata?: Metadata,
   ): Promise<GetFormingBarResponse> | Observable<GetFormingBarResponse> | GetFormingBarResponse;
+
+  /** Closed bars (with footprints) of one instrument and bar type in [from, to), oldest first. */
+
+  listBars(
+    request: ListBarsRequest,
+    metadata?: Metadata,
+  ): Promise<ListBarsResponse> | Observable<ListBarsResponse> | ListBarsResponse;
+
+  /** Session, anchored or rolling VWAP with standard-deviation bands, as of now. */
+
+  getVwap(
+    request: GetVwapRequest,
+    metadata?: Metadata,
+  ): Promise<GetVwapResponse> | Observable<GetVwapResponse> | GetVwapResponse;
+
+  /** Delta per bar and cumulative delta over a range, with divergence flags. */
+
+  getDelta(
+    request: GetDeltaRequest,
+    metadata?: Metadata,
+  ): Promise<GetDeltaResponse> | Observable<GetDeltaResponse> | GetDeltaResponse;
+
+  /** Volume by price over a range (or the current session), point of control and value area. */
+
+  getVolumeProfile(
+    request: GetVolumeProfileRequest,
+    metadata?: Metadata,
+  ): Promise<GetVolumeProfileResponse> | Observable<GetVolumeProfileResponse> | GetVolumeProfileResponse;
+
+  /** Resting liquidity by price over time, on a fixed grid. */
+
+  getHeatmap(
+    request: GetHeatmapRequest,
+    metadata?: Metadata,
+  ): Promise<GetHeatmapResponse> | Observable<GetHeatmapResponse> | GetHeatmapResponse;
+
+  /** Technical indicators over closed bars. */
+
+  getIndicators(
+    request: GetIndicatorsRequest,
+    metadata?: Metadata,
+  ): Promise<GetIndicatorsResponse> | Observable<GetIndicatorsResponse> | GetIndicatorsResponse;
+
+  /** Live bars of one or more instruments: forming updates and closes. */
+
+  streamBars(request: StreamBarsRequest, metadata?: Metadata): Observable<StreamBarsResponse>;
 }
 
 export function AggregationServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getFormingBar"];
+    const grpcMethods: string[] = [
+      "getFormingBar",
+      "listBars",
+      "getVwap",
+      "getDelta",
+      "getVolumeProfile",
+      "getHeatmap",
+      "getIndicators",
+      "streamBars",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AggregationService", method)(constructor.prototype[method], method, descriptor);

@@ -142,6 +142,26 @@ export interface BarEvent {
   /** VWAP of the bar at price_scale (rounded half-even). */
   vwap: string;
   closed: boolean;
+  /**
+   * Footprint of the bar: aggressor volume per price level, lowest price first (bars topic only
+   * carries it on closed time bars; empty on forming bars to keep updates small).
+   */
+  footprint: FootprintLevel[];
+  /** Point of control: the level with the most volume (ties: the one nearest the close). */
+  pocPrice: string;
+}
+
+/** One price level of a footprint bar. */
+export interface FootprintLevel {
+  price: string;
+  /** Volume of trades whose aggressor sold (hit the bid) / bought (lifted the ask). */
+  bidVolume: string;
+  askVolume: string;
+  bidTrades: number;
+  askTrades: number;
+  /** Diagonal imbalance flags at this level (see aggregation's footprint settings). */
+  askImbalance: boolean;
+  bidImbalance: boolean;
 }
 
 /** Topic `orders`, key = account id. The full state of an order after each change. */
@@ -220,6 +240,8 @@ export interface JournalEntry {
   afterState: string;
   prevHash: Uint8Array;
   hash: Uint8Array;
+  /** Instrument of the order or execution, when the entry concerns one (part of the hashed form). */
+  instrumentId: string;
 }
 
 export const TAPELINE_EVENTS_V1_PACKAGE_NAME = "tapeline.events.v1";
@@ -1043,6 +1065,8 @@ function createBaseBarEvent(): BarEvent {
     tradeCount: 0,
     vwap: "0",
     closed: false,
+    footprint: [],
+    pocPrice: "0",
   };
 }
 
@@ -1095,6 +1119,12 @@ export const BarEvent: MessageFns<BarEvent> = {
     }
     if (message.closed !== false) {
       writer.uint32(128).bool(message.closed);
+    }
+    for (const v of message.footprint) {
+      FootprintLevel.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.pocPrice !== "0") {
+      writer.uint32(144).int64(message.pocPrice);
     }
     return writer;
   },
@@ -1238,6 +1268,142 @@ export const BarEvent: MessageFns<BarEvent> = {
             }
 
             message.closed = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.footprint.push(FootprintLevel.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.pocPrice = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFootprintLevel(): FootprintLevel {
+  return {
+    price: "0",
+    bidVolume: "0",
+    askVolume: "0",
+    bidTrades: 0,
+    askTrades: 0,
+    askImbalance: false,
+    bidImbalance: false,
+  };
+}
+
+export const FootprintLevel: MessageFns<FootprintLevel> = {
+  encode(message: FootprintLevel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.price !== "0") {
+      writer.uint32(8).int64(message.price);
+    }
+    if (message.bidVolume !== "0") {
+      writer.uint32(16).int64(message.bidVolume);
+    }
+    if (message.askVolume !== "0") {
+      writer.uint32(24).int64(message.askVolume);
+    }
+    if (message.bidTrades !== 0) {
+      writer.uint32(32).uint32(message.bidTrades);
+    }
+    if (message.askTrades !== 0) {
+      writer.uint32(40).uint32(message.askTrades);
+    }
+    if (message.askImbalance !== false) {
+      writer.uint32(48).bool(message.askImbalance);
+    }
+    if (message.bidImbalance !== false) {
+      writer.uint32(56).bool(message.bidImbalance);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FootprintLevel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFootprintLevel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.price = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bidVolume = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.askVolume = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.bidTrades = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.askTrades = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.askImbalance = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.bidImbalance = reader.bool();
             continue;
           }
         }
@@ -1897,6 +2063,7 @@ function createBaseJournalEntry(): JournalEntry {
     afterState: "",
     prevHash: new Uint8Array(0),
     hash: new Uint8Array(0),
+    instrumentId: "",
   };
 }
 
@@ -1937,6 +2104,9 @@ export const JournalEntry: MessageFns<JournalEntry> = {
     }
     if (message.hash.length !== 0) {
       writer.uint32(98).bytes(message.hash);
+    }
+    if (message.instrumentId !== "") {
+      writer.uint32(106).string(message.instrumentId);
     }
     return writer;
   },
@@ -2048,6 +2218,14 @@ export const JournalEntry: MessageFns<JournalEntry> = {
             }
 
             message.hash = reader.bytes();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
             continue;
           }
         }

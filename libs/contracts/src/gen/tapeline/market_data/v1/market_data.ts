@@ -9,12 +9,26 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { Timestamp } from "../../common/v1/common";
-import { PriceLevel, QuoteEvent } from "../../events/v1/events";
+import { PageInfo, PageRequest, Timestamp } from "../../common/v1/common";
+import { DepthEvent, PriceLevel, QuoteEvent, TradeEvent } from "../../events/v1/events";
 
 export const protobufPackage = "tapeline.market_data.v1";
 
 export const protobufFileName = "tapeline/market_data/v1/market_data.proto";
+
+export enum MarketDataKind {
+  MARKET_DATA_KIND_UNSPECIFIED = 0,
+  MARKET_DATA_KIND_QUOTES = 1,
+  MARKET_DATA_KIND_TRADES = 2,
+  MARKET_DATA_KIND_DEPTH = 3,
+}
+
+export enum FeedState {
+  FEED_STATE_UNSPECIFIED = 0,
+  FEED_STATE_CONNECTED = 1,
+  FEED_STATE_DISCONNECTED = 2,
+  FEED_STATE_RECONNECTING = 3,
+}
 
 export interface GetQuoteRequest {
   instrumentId: string;
@@ -40,6 +54,80 @@ export interface GetBookResponse {
   /** True between a detected gap and the resync that repairs it. */
   stale: boolean;
   updatedAt?: Timestamp | undefined;
+}
+
+/** A time range of history: [from, to). An unset `to` means now. */
+export interface TimeRange {
+  from?: Timestamp | undefined;
+  to?: Timestamp | undefined;
+}
+
+export interface ListTradesRequest {
+  instrumentId: string;
+  range?: TimeRange | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface ListTradesResponse {
+  trades: TradeEvent[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface ListQuotesRequest {
+  instrumentId: string;
+  range?: TimeRange | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface ListQuotesResponse {
+  quotes: QuoteEvent[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface StreamMarketDataRequest {
+  instrumentIds: string[];
+  /** Empty means every kind. */
+  kinds: MarketDataKind[];
+  /** Levels per side in depth snapshots; 0 means the service default. */
+  depth: number;
+}
+
+export interface StreamMarketDataResponse {
+  quote?: QuoteEvent | undefined;
+  trade?: TradeEvent | undefined;
+  depth?: DepthEvent | undefined;
+}
+
+export interface GetFeedStatusRequest {
+}
+
+export interface VenueFeedStatus {
+  venue: string;
+  adapter: string;
+  state: FeedState;
+  eventsReceived: string;
+  eventsPublished: string;
+  rejectedUnknownSymbol: string;
+  rejectedOffTick: string;
+  rejectedMalformed: string;
+  sequenceGaps: string;
+}
+
+export interface InstrumentBookStatus {
+  instrumentId: string;
+  sequence: string;
+  stale: boolean;
+  lastUpdate?: Timestamp | undefined;
+}
+
+export interface GetFeedStatusResponse {
+  venues: VenueFeedStatus[];
+  books: InstrumentBookStatus[];
+  /** History writer: rows waiting, written, retried, dropped (a drop is also alerted and logged). */
+  historyRowsBuffered: string;
+  historyRowsWritten: string;
+  historyInsertRetries: string;
+  historyRowsDropped: string;
 }
 
 export const TAPELINE_MARKET_DATA_V1_PACKAGE_NAME = "tapeline.market_data.v1";
@@ -316,6 +404,829 @@ export const GetBookResponse: MessageFns<GetBookResponse> = {
   },
 };
 
+function createBaseTimeRange(): TimeRange {
+  return {};
+}
+
+export const TimeRange: MessageFns<TimeRange> = {
+  encode(message: TimeRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== undefined) {
+      Timestamp.encode(message.from, writer.uint32(10).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(message.to, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TimeRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTimeRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.from = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.to = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListTradesRequest(): ListTradesRequest {
+  return { instrumentId: "" };
+}
+
+export const ListTradesRequest: MessageFns<ListTradesRequest> = {
+  encode(message: ListTradesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.range !== undefined) {
+      TimeRange.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTradesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTradesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = TimeRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListTradesResponse(): ListTradesResponse {
+  return { trades: [] };
+}
+
+export const ListTradesResponse: MessageFns<ListTradesResponse> = {
+  encode(message: ListTradesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.trades) {
+      TradeEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTradesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTradesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trades.push(TradeEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListQuotesRequest(): ListQuotesRequest {
+  return { instrumentId: "" };
+}
+
+export const ListQuotesRequest: MessageFns<ListQuotesRequest> = {
+  encode(message: ListQuotesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.range !== undefined) {
+      TimeRange.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQuotesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQuotesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = TimeRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListQuotesResponse(): ListQuotesResponse {
+  return { quotes: [] };
+}
+
+export const ListQuotesResponse: MessageFns<ListQuotesResponse> = {
+  encode(message: ListQuotesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotes) {
+      QuoteEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQuotesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQuotesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotes.push(QuoteEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamMarketDataRequest(): StreamMarketDataRequest {
+  return { instrumentIds: [], kinds: [], depth: 0 };
+}
+
+export const StreamMarketDataRequest: MessageFns<StreamMarketDataRequest> = {
+  encode(message: StreamMarketDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.instrumentIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.kinds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.kinds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.depth !== 0) {
+      writer.uint32(24).uint32(message.depth);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamMarketDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamMarketDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.kinds.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.kinds.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.depth = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamMarketDataResponse(): StreamMarketDataResponse {
+  return {};
+}
+
+export const StreamMarketDataResponse: MessageFns<StreamMarketDataResponse> = {
+  encode(message: StreamMarketDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.quote !== undefined) {
+      QuoteEvent.encode(message.quote, writer.uint32(10).fork()).join();
+    }
+    if (message.trade !== undefined) {
+      TradeEvent.encode(message.trade, writer.uint32(18).fork()).join();
+    }
+    if (message.depth !== undefined) {
+      DepthEvent.encode(message.depth, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamMarketDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamMarketDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quote = QuoteEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.trade = TradeEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.depth = DepthEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetFeedStatusRequest(): GetFeedStatusRequest {
+  return {};
+}
+
+export const GetFeedStatusRequest: MessageFns<GetFeedStatusRequest> = {
+  encode(_: GetFeedStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVenueFeedStatus(): VenueFeedStatus {
+  return {
+    venue: "",
+    adapter: "",
+    state: 0,
+    eventsReceived: "0",
+    eventsPublished: "0",
+    rejectedUnknownSymbol: "0",
+    rejectedOffTick: "0",
+    rejectedMalformed: "0",
+    sequenceGaps: "0",
+  };
+}
+
+export const VenueFeedStatus: MessageFns<VenueFeedStatus> = {
+  encode(message: VenueFeedStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.venue !== "") {
+      writer.uint32(10).string(message.venue);
+    }
+    if (message.adapter !== "") {
+      writer.uint32(18).string(message.adapter);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.eventsReceived !== "0") {
+      writer.uint32(32).uint64(message.eventsReceived);
+    }
+    if (message.eventsPublished !== "0") {
+      writer.uint32(40).uint64(message.eventsPublished);
+    }
+    if (message.rejectedUnknownSymbol !== "0") {
+      writer.uint32(48).uint64(message.rejectedUnknownSymbol);
+    }
+    if (message.rejectedOffTick !== "0") {
+      writer.uint32(56).uint64(message.rejectedOffTick);
+    }
+    if (message.rejectedMalformed !== "0") {
+      writer.uint32(64).uint64(message.rejectedMalformed);
+    }
+    if (message.sequenceGaps !== "0") {
+      writer.uint32(72).uint64(message.sequenceGaps);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VenueFeedStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVenueFeedStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.venue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.adapter = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.eventsReceived = reader.uint64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.eventsPublished = reader.uint64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rejectedUnknownSymbol = reader.uint64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rejectedOffTick = reader.uint64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.rejectedMalformed = reader.uint64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sequenceGaps = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseInstrumentBookStatus(): InstrumentBookStatus {
+  return { instrumentId: "", sequence: "0", stale: false };
+}
+
+export const InstrumentBookStatus: MessageFns<InstrumentBookStatus> = {
+  encode(message: InstrumentBookStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrumentId !== "") {
+      writer.uint32(10).string(message.instrumentId);
+    }
+    if (message.sequence !== "0") {
+      writer.uint32(16).uint64(message.sequence);
+    }
+    if (message.stale !== false) {
+      writer.uint32(24).bool(message.stale);
+    }
+    if (message.lastUpdate !== undefined) {
+      Timestamp.encode(message.lastUpdate, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InstrumentBookStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInstrumentBookStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sequence = reader.uint64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stale = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastUpdate = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetFeedStatusResponse(): GetFeedStatusResponse {
+  return {
+    venues: [],
+    books: [],
+    historyRowsBuffered: "0",
+    historyRowsWritten: "0",
+    historyInsertRetries: "0",
+    historyRowsDropped: "0",
+  };
+}
+
+export const GetFeedStatusResponse: MessageFns<GetFeedStatusResponse> = {
+  encode(message: GetFeedStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.venues) {
+      VenueFeedStatus.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.books) {
+      InstrumentBookStatus.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.historyRowsBuffered !== "0") {
+      writer.uint32(24).uint64(message.historyRowsBuffered);
+    }
+    if (message.historyRowsWritten !== "0") {
+      writer.uint32(32).uint64(message.historyRowsWritten);
+    }
+    if (message.historyInsertRetries !== "0") {
+      writer.uint32(40).uint64(message.historyInsertRetries);
+    }
+    if (message.historyRowsDropped !== "0") {
+      writer.uint32(48).uint64(message.historyRowsDropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFeedStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFeedStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.venues.push(VenueFeedStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.books.push(InstrumentBookStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.historyRowsBuffered = reader.uint64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.historyRowsWritten = reader.uint64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.historyInsertRetries = reader.uint64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.historyRowsDropped = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface MarketDataServiceClient {
   /** Current top of book. NOT_FOUND for an unknown instrument, UNAVAILABLE while no data arrived. */
 
@@ -324,6 +1235,25 @@ export interface MarketDataServiceClient {
   /** Current L2 book, up to `depth` levels per side. */
 
   getBook(request: GetBookRequest, metadata?: Metadata): Observable<GetBookResponse>;
+
+  /** Trades kept in history for one instrument in [from, to), oldest first, cursor-paged. */
+
+  listTrades(request: ListTradesRequest, metadata?: Metadata): Observable<ListTradesResponse>;
+
+  /** Top-of-book quotes kept in history for one instrument in [from, to), oldest first, cursor-paged. */
+
+  listQuotes(request: ListQuotesRequest, metadata?: Metadata): Observable<ListQuotesResponse>;
+
+  /**
+   * Live quotes, trades and depth of one or more instruments. Depth starts with a snapshot of each
+   * book, then diffs whose previous_sequence chains to the last message of that instrument.
+   */
+
+  streamMarketData(request: StreamMarketDataRequest, metadata?: Metadata): Observable<StreamMarketDataResponse>;
+
+  /** What the feeds and books are doing: per venue and instrument, for operators and the gateway. */
+
+  getFeedStatus(request: GetFeedStatusRequest, metadata?: Metadata): Observable<GetFeedStatusResponse>;
 }
 
 export interface MarketDataServiceController {
@@ -340,11 +1270,46 @@ export interface MarketDataServiceController {
     request: GetBookRequest,
     metadata?: Metadata,
   ): Promise<GetBookResponse> | Observable<GetBookResponse> | GetBookResponse;
+
+  /** Trades kept in history for one instrument in [from, to), oldest first, cursor-paged. */
+
+  listTrades(
+    request: ListTradesRequest,
+    metadata?: Metadata,
+  ): Promise<ListTradesResponse> | Observable<ListTradesResponse> | ListTradesResponse;
+
+  /** Top-of-book quotes kept in history for one instrument in [from, to), oldest first, cursor-paged. */
+
+  listQuotes(
+    request: ListQuotesRequest,
+    metadata?: Metadata,
+  ): Promise<ListQuotesResponse> | Observable<ListQuotesResponse> | ListQuotesResponse;
+
+  /**
+   * Live quotes, trades and depth of one or more instruments. Depth starts with a snapshot of each
+   * book, then diffs whose previous_sequence chains to the last message of that instrument.
+   */
+
+  streamMarketData(request: StreamMarketDataRequest, metadata?: Metadata): Observable<StreamMarketDataResponse>;
+
+  /** What the feeds and books are doing: per venue and instrument, for operators and the gateway. */
+
+  getFeedStatus(
+    request: GetFeedStatusRequest,
+    metadata?: Metadata,
+  ): Promise<GetFeedStatusResponse> | Observable<GetFeedStatusResponse> | GetFeedStatusResponse;
 }
 
 export function MarketDataServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getQuote", "getBook"];
+    const grpcMethods: string[] = [
+      "getQuote",
+      "getBook",
+      "listTrades",
+      "listQuotes",
+      "streamMarketData",
+      "getFeedStatus",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("MarketDataService", method)(constructor.prototype[method], method, descriptor);

@@ -9,11 +9,217 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { OrderEvent } from "../../events/v1/events";
+import { Decimal, PageInfo, PageRequest, Side, Timestamp } from "../../common/v1/common";
+import { OrdStatus, OrdType, TimeInForce } from "../../common/v1/trading";
+import { Actor, ExecutionEvent, JournalEntry, OrderEvent } from "../../events/v1/events";
+import { KillSwitchScope, RiskRejection } from "../../risk/v1/risk";
 
 export const protobufPackage = "tapeline.oms.v1";
 
 export const protobufFileName = "tapeline/oms/v1/oms.proto";
+
+export interface SubmitOrderRequest {
+  actor?: Actor | undefined;
+  requestId: string;
+  accountId: string;
+  clOrdId: string;
+  instrumentId: string;
+  side: Side;
+  ordType: OrdType;
+  timeInForce: TimeInForce;
+  orderQty?:
+    | Decimal
+    | undefined;
+  /** Required for LIMIT and STOP_LIMIT. */
+  price?:
+    | Decimal
+    | undefined;
+  /** Required for STOP and STOP_LIMIT. */
+  stopPrice?:
+    | Decimal
+    | undefined;
+  /** Required for GTD. */
+  expireTime?: Timestamp | undefined;
+}
+
+export interface SubmitOrderResponse {
+  order?: OrderEvent | undefined;
+  duplicate: boolean;
+  rejections: RiskRejection[];
+}
+
+export interface CancelOrderRequest {
+  actor?: Actor | undefined;
+  requestId: string;
+  accountId: string;
+  /** ClOrdID of this cancel request. */
+  clOrdId: string;
+  /** The order to cancel: OrigClOrdID or the OMS order id. */
+  origClOrdId: string;
+  orderId: string;
+}
+
+export interface CancelOrderResponse {
+  order?: OrderEvent | undefined;
+}
+
+export interface ReplaceOrderRequest {
+  actor?: Actor | undefined;
+  requestId: string;
+  accountId: string;
+  clOrdId: string;
+  origClOrdId: string;
+  orderId: string;
+  /** Unset fields keep their current value. */
+  orderQty?: Decimal | undefined;
+  price?: Decimal | undefined;
+}
+
+export interface ReplaceOrderResponse {
+  order?: OrderEvent | undefined;
+  rejections: RiskRejection[];
+}
+
+export interface ListOrdersRequest {
+  /** Empty: every account the caller may see is the gateway's business; the oms lists what it is asked. */
+  accountIds: string[];
+  statuses: OrdStatus[];
+  from?: Timestamp | undefined;
+  to?: Timestamp | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface ListOrdersResponse {
+  orders: OrderEvent[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface ListExecutionsRequest {
+  accountIds: string[];
+  orderId: string;
+  from?: Timestamp | undefined;
+  to?: Timestamp | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface ListExecutionsResponse {
+  executions: ExecutionEvent[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface Position {
+  accountId: string;
+  desk: string;
+  instrumentId: string;
+  priceScale: number;
+  sizeScale: number;
+  /** Signed: negative is short. */
+  quantity: string;
+  avgPx: string;
+  /** Money at price_scale, in the instrument's currency. */
+  realizedPnl: string;
+  unrealizedPnl: string;
+  markPrice: string;
+  currency: string;
+}
+
+export interface ListPositionsRequest {
+  accountIds: string[];
+  desk: string;
+}
+
+export interface DeskExposure {
+  desk: string;
+  currency: string;
+  /** Gross |quantity| x mark x multiplier summed over the desk's positions, as a decimal string. */
+  grossExposure: string;
+  netExposure: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+}
+
+export interface ListPositionsResponse {
+  positions: Position[];
+  exposures: DeskExposure[];
+}
+
+export interface StreamOrderUpdatesRequest {
+  accountIds: string[];
+}
+
+export interface StreamOrderUpdatesResponse {
+  order?: OrderEvent | undefined;
+  execution?: ExecutionEvent | undefined;
+  position?: Position | undefined;
+}
+
+export interface SetKillSwitchRequest {
+  actor?: Actor | undefined;
+  requestId: string;
+  scope: KillSwitchScope;
+  /** Desk or account id; empty for GLOBAL. */
+  target: string;
+  engaged: boolean;
+  reason: string;
+}
+
+export interface SetKillSwitchResponse {
+  engaged: boolean;
+  /** Orders cancelled because the switch was engaged. */
+  cancelledOrderIds: string[];
+}
+
+export interface SetRiskLimitRequest {
+  actor?: Actor | undefined;
+  requestId: string;
+  /** "global", "desk", "account" or "instrument"; target is the desk, account or instrument id. */
+  scope: string;
+  target: string;
+  /** The control, e.g. "max_order_qty", and its new value as a decimal string ("" removes it). */
+  control: string;
+  value: string;
+}
+
+export interface SetRiskLimitResponse {
+  previousValue: string;
+  value: string;
+}
+
+export interface QueryJournalRequest {
+  orderId: string;
+  accountId: string;
+  /** Actor user id or client id. */
+  actor: string;
+  from?: Timestamp | undefined;
+  to?: Timestamp | undefined;
+  page?: PageRequest | undefined;
+}
+
+export interface QueryJournalResponse {
+  entries: JournalEntry[];
+  pageInfo?: PageInfo | undefined;
+}
+
+export interface VerifyJournalRequest {
+  /** Inclusive range of sequences; 0 for `to` means the latest. */
+  fromSequence: string;
+  toSequence: string;
+}
+
+export interface BrokenLink {
+  sequence: string;
+  /** "hash_mismatch", "prev_hash_mismatch" or "sequence_gap". */
+  reason: string;
+  expected: string;
+  actual: string;
+}
+
+export interface VerifyJournalResponse {
+  ok: boolean;
+  entriesChecked: string;
+  /** Set when ok is false. */
+  firstBroken?: BrokenLink | undefined;
+}
 
 export interface GetOrderRequest {
   accountId: string;
@@ -26,7 +232,2064 @@ export interface GetOrderResponse {
   order?: OrderEvent | undefined;
 }
 
+export interface ListAccountsRequest {
+}
+
+export interface Account {
+  accountId: string;
+  desk: string;
+}
+
+export interface ListAccountsResponse {
+  accounts: Account[];
+}
+
 export const TAPELINE_OMS_V1_PACKAGE_NAME = "tapeline.oms.v1";
+
+function createBaseSubmitOrderRequest(): SubmitOrderRequest {
+  return { requestId: "", accountId: "", clOrdId: "", instrumentId: "", side: 0, ordType: 0, timeInForce: 0 };
+}
+
+export const SubmitOrderRequest: MessageFns<SubmitOrderRequest> = {
+  encode(message: SubmitOrderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(26).string(message.accountId);
+    }
+    if (message.clOrdId !== "") {
+      writer.uint32(34).string(message.clOrdId);
+    }
+    if (message.instrumentId !== "") {
+      writer.uint32(42).string(message.instrumentId);
+    }
+    if (message.side !== 0) {
+      writer.uint32(48).int32(message.side);
+    }
+    if (message.ordType !== 0) {
+      writer.uint32(56).int32(message.ordType);
+    }
+    if (message.timeInForce !== 0) {
+      writer.uint32(64).int32(message.timeInForce);
+    }
+    if (message.orderQty !== undefined) {
+      Decimal.encode(message.orderQty, writer.uint32(74).fork()).join();
+    }
+    if (message.price !== undefined) {
+      Decimal.encode(message.price, writer.uint32(82).fork()).join();
+    }
+    if (message.stopPrice !== undefined) {
+      Decimal.encode(message.stopPrice, writer.uint32(90).fork()).join();
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(message.expireTime, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitOrderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitOrderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clOrdId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.side = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.ordType = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.timeInForce = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.orderQty = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.price = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.stopPrice = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.expireTime = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSubmitOrderResponse(): SubmitOrderResponse {
+  return { duplicate: false, rejections: [] };
+}
+
+export const SubmitOrderResponse: MessageFns<SubmitOrderResponse> = {
+  encode(message: SubmitOrderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== undefined) {
+      OrderEvent.encode(message.order, writer.uint32(10).fork()).join();
+    }
+    if (message.duplicate !== false) {
+      writer.uint32(16).bool(message.duplicate);
+    }
+    for (const v of message.rejections) {
+      RiskRejection.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitOrderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitOrderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.order = OrderEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.duplicate = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rejections.push(RiskRejection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCancelOrderRequest(): CancelOrderRequest {
+  return { requestId: "", accountId: "", clOrdId: "", origClOrdId: "", orderId: "" };
+}
+
+export const CancelOrderRequest: MessageFns<CancelOrderRequest> = {
+  encode(message: CancelOrderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(26).string(message.accountId);
+    }
+    if (message.clOrdId !== "") {
+      writer.uint32(34).string(message.clOrdId);
+    }
+    if (message.origClOrdId !== "") {
+      writer.uint32(42).string(message.origClOrdId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(50).string(message.orderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelOrderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelOrderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clOrdId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.origClOrdId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCancelOrderResponse(): CancelOrderResponse {
+  return {};
+}
+
+export const CancelOrderResponse: MessageFns<CancelOrderResponse> = {
+  encode(message: CancelOrderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== undefined) {
+      OrderEvent.encode(message.order, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelOrderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelOrderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.order = OrderEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReplaceOrderRequest(): ReplaceOrderRequest {
+  return { requestId: "", accountId: "", clOrdId: "", origClOrdId: "", orderId: "" };
+}
+
+export const ReplaceOrderRequest: MessageFns<ReplaceOrderRequest> = {
+  encode(message: ReplaceOrderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(26).string(message.accountId);
+    }
+    if (message.clOrdId !== "") {
+      writer.uint32(34).string(message.clOrdId);
+    }
+    if (message.origClOrdId !== "") {
+      writer.uint32(42).string(message.origClOrdId);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(50).string(message.orderId);
+    }
+    if (message.orderQty !== undefined) {
+      Decimal.encode(message.orderQty, writer.uint32(58).fork()).join();
+    }
+    if (message.price !== undefined) {
+      Decimal.encode(message.price, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplaceOrderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplaceOrderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clOrdId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.origClOrdId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.orderQty = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.price = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReplaceOrderResponse(): ReplaceOrderResponse {
+  return { rejections: [] };
+}
+
+export const ReplaceOrderResponse: MessageFns<ReplaceOrderResponse> = {
+  encode(message: ReplaceOrderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== undefined) {
+      OrderEvent.encode(message.order, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.rejections) {
+      RiskRejection.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplaceOrderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplaceOrderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.order = OrderEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rejections.push(RiskRejection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListOrdersRequest(): ListOrdersRequest {
+  return { accountIds: [], statuses: [] };
+}
+
+export const ListOrdersRequest: MessageFns<ListOrdersRequest> = {
+  encode(message: ListOrdersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accountIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.statuses.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.statuses) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(message.from, writer.uint32(26).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(message.to, writer.uint32(34).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOrdersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOrdersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.statuses.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.statuses.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListOrdersResponse(): ListOrdersResponse {
+  return { orders: [] };
+}
+
+export const ListOrdersResponse: MessageFns<ListOrdersResponse> = {
+  encode(message: ListOrdersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.orders) {
+      OrderEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOrdersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOrdersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orders.push(OrderEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListExecutionsRequest(): ListExecutionsRequest {
+  return { accountIds: [], orderId: "" };
+}
+
+export const ListExecutionsRequest: MessageFns<ListExecutionsRequest> = {
+  encode(message: ListExecutionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accountIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.orderId !== "") {
+      writer.uint32(18).string(message.orderId);
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(message.from, writer.uint32(26).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(message.to, writer.uint32(34).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListExecutionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListExecutionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListExecutionsResponse(): ListExecutionsResponse {
+  return { executions: [] };
+}
+
+export const ListExecutionsResponse: MessageFns<ListExecutionsResponse> = {
+  encode(message: ListExecutionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.executions) {
+      ExecutionEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListExecutionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListExecutionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.executions.push(ExecutionEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePosition(): Position {
+  return {
+    accountId: "",
+    desk: "",
+    instrumentId: "",
+    priceScale: 0,
+    sizeScale: 0,
+    quantity: "0",
+    avgPx: "0",
+    realizedPnl: "0",
+    unrealizedPnl: "0",
+    markPrice: "0",
+    currency: "",
+  };
+}
+
+export const Position: MessageFns<Position> = {
+  encode(message: Position, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.desk !== "") {
+      writer.uint32(18).string(message.desk);
+    }
+    if (message.instrumentId !== "") {
+      writer.uint32(26).string(message.instrumentId);
+    }
+    if (message.priceScale !== 0) {
+      writer.uint32(32).uint32(message.priceScale);
+    }
+    if (message.sizeScale !== 0) {
+      writer.uint32(40).uint32(message.sizeScale);
+    }
+    if (message.quantity !== "0") {
+      writer.uint32(48).int64(message.quantity);
+    }
+    if (message.avgPx !== "0") {
+      writer.uint32(56).int64(message.avgPx);
+    }
+    if (message.realizedPnl !== "0") {
+      writer.uint32(64).int64(message.realizedPnl);
+    }
+    if (message.unrealizedPnl !== "0") {
+      writer.uint32(72).int64(message.unrealizedPnl);
+    }
+    if (message.markPrice !== "0") {
+      writer.uint32(80).int64(message.markPrice);
+    }
+    if (message.currency !== "") {
+      writer.uint32(90).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Position {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePosition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.priceScale = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sizeScale = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.quantity = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.avgPx = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.realizedPnl = reader.int64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.unrealizedPnl = reader.int64().toString();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.markPrice = reader.int64().toString();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListPositionsRequest(): ListPositionsRequest {
+  return { accountIds: [], desk: "" };
+}
+
+export const ListPositionsRequest: MessageFns<ListPositionsRequest> = {
+  encode(message: ListPositionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accountIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.desk !== "") {
+      writer.uint32(18).string(message.desk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPositionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPositionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDeskExposure(): DeskExposure {
+  return { desk: "", currency: "", grossExposure: "", netExposure: "", realizedPnl: "", unrealizedPnl: "" };
+}
+
+export const DeskExposure: MessageFns<DeskExposure> = {
+  encode(message: DeskExposure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.desk !== "") {
+      writer.uint32(10).string(message.desk);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.grossExposure !== "") {
+      writer.uint32(26).string(message.grossExposure);
+    }
+    if (message.netExposure !== "") {
+      writer.uint32(34).string(message.netExposure);
+    }
+    if (message.realizedPnl !== "") {
+      writer.uint32(42).string(message.realizedPnl);
+    }
+    if (message.unrealizedPnl !== "") {
+      writer.uint32(50).string(message.unrealizedPnl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeskExposure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeskExposure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.grossExposure = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.netExposure = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.realizedPnl = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.unrealizedPnl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListPositionsResponse(): ListPositionsResponse {
+  return { positions: [], exposures: [] };
+}
+
+export const ListPositionsResponse: MessageFns<ListPositionsResponse> = {
+  encode(message: ListPositionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.positions) {
+      Position.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.exposures) {
+      DeskExposure.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPositionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPositionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.positions.push(Position.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.exposures.push(DeskExposure.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamOrderUpdatesRequest(): StreamOrderUpdatesRequest {
+  return { accountIds: [] };
+}
+
+export const StreamOrderUpdatesRequest: MessageFns<StreamOrderUpdatesRequest> = {
+  encode(message: StreamOrderUpdatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accountIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamOrderUpdatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamOrderUpdatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStreamOrderUpdatesResponse(): StreamOrderUpdatesResponse {
+  return {};
+}
+
+export const StreamOrderUpdatesResponse: MessageFns<StreamOrderUpdatesResponse> = {
+  encode(message: StreamOrderUpdatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== undefined) {
+      OrderEvent.encode(message.order, writer.uint32(10).fork()).join();
+    }
+    if (message.execution !== undefined) {
+      ExecutionEvent.encode(message.execution, writer.uint32(18).fork()).join();
+    }
+    if (message.position !== undefined) {
+      Position.encode(message.position, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamOrderUpdatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamOrderUpdatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.order = OrderEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.execution = ExecutionEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.position = Position.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetKillSwitchRequest(): SetKillSwitchRequest {
+  return { requestId: "", scope: 0, target: "", engaged: false, reason: "" };
+}
+
+export const SetKillSwitchRequest: MessageFns<SetKillSwitchRequest> = {
+  encode(message: SetKillSwitchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.scope !== 0) {
+      writer.uint32(24).int32(message.scope);
+    }
+    if (message.target !== "") {
+      writer.uint32(34).string(message.target);
+    }
+    if (message.engaged !== false) {
+      writer.uint32(40).bool(message.engaged);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKillSwitchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKillSwitchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.scope = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.engaged = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetKillSwitchResponse(): SetKillSwitchResponse {
+  return { engaged: false, cancelledOrderIds: [] };
+}
+
+export const SetKillSwitchResponse: MessageFns<SetKillSwitchResponse> = {
+  encode(message: SetKillSwitchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.engaged !== false) {
+      writer.uint32(8).bool(message.engaged);
+    }
+    for (const v of message.cancelledOrderIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKillSwitchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKillSwitchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.engaged = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cancelledOrderIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetRiskLimitRequest(): SetRiskLimitRequest {
+  return { requestId: "", scope: "", target: "", control: "", value: "" };
+}
+
+export const SetRiskLimitRequest: MessageFns<SetRiskLimitRequest> = {
+  encode(message: SetRiskLimitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    if (message.scope !== "") {
+      writer.uint32(26).string(message.scope);
+    }
+    if (message.target !== "") {
+      writer.uint32(34).string(message.target);
+    }
+    if (message.control !== "") {
+      writer.uint32(42).string(message.control);
+    }
+    if (message.value !== "") {
+      writer.uint32(50).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRiskLimitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRiskLimitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.control = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetRiskLimitResponse(): SetRiskLimitResponse {
+  return { previousValue: "", value: "" };
+}
+
+export const SetRiskLimitResponse: MessageFns<SetRiskLimitResponse> = {
+  encode(message: SetRiskLimitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.previousValue !== "") {
+      writer.uint32(10).string(message.previousValue);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRiskLimitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRiskLimitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.previousValue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseQueryJournalRequest(): QueryJournalRequest {
+  return { orderId: "", accountId: "", actor: "" };
+}
+
+export const QueryJournalRequest: MessageFns<QueryJournalRequest> = {
+  encode(message: QueryJournalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orderId !== "") {
+      writer.uint32(10).string(message.orderId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(message.from, writer.uint32(34).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(message.to, writer.uint32(42).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryJournalRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryJournalRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.from = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.to = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseQueryJournalResponse(): QueryJournalResponse {
+  return { entries: [] };
+}
+
+export const QueryJournalResponse: MessageFns<QueryJournalResponse> = {
+  encode(message: QueryJournalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      JournalEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.pageInfo !== undefined) {
+      PageInfo.encode(message.pageInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryJournalResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryJournalResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(JournalEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageInfo = PageInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVerifyJournalRequest(): VerifyJournalRequest {
+  return { fromSequence: "0", toSequence: "0" };
+}
+
+export const VerifyJournalRequest: MessageFns<VerifyJournalRequest> = {
+  encode(message: VerifyJournalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromSequence !== "0") {
+      writer.uint32(8).uint64(message.fromSequence);
+    }
+    if (message.toSequence !== "0") {
+      writer.uint32(16).uint64(message.toSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyJournalRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyJournalRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fromSequence = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.toSequence = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseBrokenLink(): BrokenLink {
+  return { sequence: "0", reason: "", expected: "", actual: "" };
+}
+
+export const BrokenLink: MessageFns<BrokenLink> = {
+  encode(message: BrokenLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== "0") {
+      writer.uint32(8).uint64(message.sequence);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.expected !== "") {
+      writer.uint32(26).string(message.expected);
+    }
+    if (message.actual !== "") {
+      writer.uint32(34).string(message.actual);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BrokenLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBrokenLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expected = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actual = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVerifyJournalResponse(): VerifyJournalResponse {
+  return { ok: false, entriesChecked: "0" };
+}
+
+export const VerifyJournalResponse: MessageFns<VerifyJournalResponse> = {
+  encode(message: VerifyJournalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    if (message.entriesChecked !== "0") {
+      writer.uint32(16).uint64(message.entriesChecked);
+    }
+    if (message.firstBroken !== undefined) {
+      BrokenLink.encode(message.firstBroken, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyJournalResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyJournalResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.entriesChecked = reader.uint64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.firstBroken = BrokenLink.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseGetOrderRequest(): GetOrderRequest {
   return { accountId: "", orderId: "", clOrdId: "" };
@@ -142,10 +2405,195 @@ export const GetOrderResponse: MessageFns<GetOrderResponse> = {
   },
 };
 
+function createBaseListAccountsRequest(): ListAccountsRequest {
+  return {};
+}
+
+export const ListAccountsRequest: MessageFns<ListAccountsRequest> = {
+  encode(_: ListAccountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccountsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccountsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAccount(): Account {
+  return { accountId: "", desk: "" };
+}
+
+export const Account: MessageFns<Account> = {
+  encode(message: Account, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.desk !== "") {
+      writer.uint32(18).string(message.desk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Account {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListAccountsResponse(): ListAccountsResponse {
+  return { accounts: [] };
+}
+
+export const ListAccountsResponse: MessageFns<ListAccountsResponse> = {
+  encode(message: ListAccountsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accounts) {
+      Account.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAccountsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAccountsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accounts.push(Account.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface OmsServiceClient {
   /** The current state of one order. NOT_FOUND when the account has no such order. */
 
   getOrder(request: GetOrderRequest, metadata?: Metadata): Observable<GetOrderResponse>;
+
+  /**
+   * A new order. Idempotent on (account, ClOrdID): a repeat returns the original order with
+   * duplicate = true; the same ClOrdID with different content is refused (ALREADY_EXISTS).
+   * A risk rejection is not an RPC error: the order comes back Rejected with the reasons.
+   */
+
+  submitOrder(request: SubmitOrderRequest, metadata?: Metadata): Observable<SubmitOrderResponse>;
+
+  /** OrderCancelRequest: the order goes PendingCancel, then Canceled (or the cancel is rejected). */
+
+  cancelOrder(request: CancelOrderRequest, metadata?: Metadata): Observable<CancelOrderResponse>;
+
+  /** OrderCancelReplaceRequest: amend price and/or quantity under a new ClOrdID. */
+
+  replaceOrder(request: ReplaceOrderRequest, metadata?: Metadata): Observable<ReplaceOrderResponse>;
+
+  listOrders(request: ListOrdersRequest, metadata?: Metadata): Observable<ListOrdersResponse>;
+
+  listExecutions(request: ListExecutionsRequest, metadata?: Metadata): Observable<ListExecutionsResponse>;
+
+  listPositions(request: ListPositionsRequest, metadata?: Metadata): Observable<ListPositionsResponse>;
+
+  /** Order, execution and position updates of some accounts, as they happen. */
+
+  streamOrderUpdates(request: StreamOrderUpdatesRequest, metadata?: Metadata): Observable<StreamOrderUpdatesResponse>;
+
+  /**
+   * Kill switch and limit changes go through the oms: it journals them (with the actor and the
+   * state before and after, as risk reports it) and cancels the open orders a kill switch covers.
+   */
+
+  setKillSwitch(request: SetKillSwitchRequest, metadata?: Metadata): Observable<SetKillSwitchResponse>;
+
+  setRiskLimit(request: SetRiskLimitRequest, metadata?: Metadata): Observable<SetRiskLimitResponse>;
+
+  /** The audit journal: by order, account, actor and time range; oldest first. */
+
+  queryJournal(request: QueryJournalRequest, metadata?: Metadata): Observable<QueryJournalResponse>;
+
+  /** Recomputes the hash chain over a range of sequences and reports the first broken link. */
+
+  verifyJournal(request: VerifyJournalRequest, metadata?: Metadata): Observable<VerifyJournalResponse>;
+
+  /** The trading accounts and the desk each belongs to (the gateway's account -> desk rule). */
+
+  listAccounts(request: ListAccountsRequest, metadata?: Metadata): Observable<ListAccountsResponse>;
 }
 
 export interface OmsServiceController {
@@ -155,11 +2603,105 @@ export interface OmsServiceController {
     request: GetOrderRequest,
     metadata?: Metadata,
   ): Promise<GetOrderResponse> | Observable<GetOrderResponse> | GetOrderResponse;
+
+  /**
+   * A new order. Idempotent on (account, ClOrdID): a repeat returns the original order with
+   * duplicate = true; the same ClOrdID with different content is refused (ALREADY_EXISTS).
+   * A risk rejection is not an RPC error: the order comes back Rejected with the reasons.
+   */
+
+  submitOrder(
+    request: SubmitOrderRequest,
+    metadata?: Metadata,
+  ): Promise<SubmitOrderResponse> | Observable<SubmitOrderResponse> | SubmitOrderResponse;
+
+  /** OrderCancelRequest: the order goes PendingCancel, then Canceled (or the cancel is rejected). */
+
+  cancelOrder(
+    request: CancelOrderRequest,
+    metadata?: Metadata,
+  ): Promise<CancelOrderResponse> | Observable<CancelOrderResponse> | CancelOrderResponse;
+
+  /** OrderCancelReplaceRequest: amend price and/or quantity under a new ClOrdID. */
+
+  replaceOrder(
+    request: ReplaceOrderRequest,
+    metadata?: Metadata,
+  ): Promise<ReplaceOrderResponse> | Observable<ReplaceOrderResponse> | ReplaceOrderResponse;
+
+  listOrders(
+    request: ListOrdersRequest,
+    metadata?: Metadata,
+  ): Promise<ListOrdersResponse> | Observable<ListOrdersResponse> | ListOrdersResponse;
+
+  listExecutions(
+    request: ListExecutionsRequest,
+    metadata?: Metadata,
+  ): Promise<ListExecutionsResponse> | Observable<ListExecutionsResponse> | ListExecutionsResponse;
+
+  listPositions(
+    request: ListPositionsRequest,
+    metadata?: Metadata,
+  ): Promise<ListPositionsResponse> | Observable<ListPositionsResponse> | ListPositionsResponse;
+
+  /** Order, execution and position updates of some accounts, as they happen. */
+
+  streamOrderUpdates(request: StreamOrderUpdatesRequest, metadata?: Metadata): Observable<StreamOrderUpdatesResponse>;
+
+  /**
+   * Kill switch and limit changes go through the oms: it journals them (with the actor and the
+   * state before and after, as risk reports it) and cancels the open orders a kill switch covers.
+   */
+
+  setKillSwitch(
+    request: SetKillSwitchRequest,
+    metadata?: Metadata,
+  ): Promise<SetKillSwitchResponse> | Observable<SetKillSwitchResponse> | SetKillSwitchResponse;
+
+  setRiskLimit(
+    request: SetRiskLimitRequest,
+    metadata?: Metadata,
+  ): Promise<SetRiskLimitResponse> | Observable<SetRiskLimitResponse> | SetRiskLimitResponse;
+
+  /** The audit journal: by order, account, actor and time range; oldest first. */
+
+  queryJournal(
+    request: QueryJournalRequest,
+    metadata?: Metadata,
+  ): Promise<QueryJournalResponse> | Observable<QueryJournalResponse> | QueryJournalResponse;
+
+  /** Recomputes the hash chain over a range of sequences and reports the first broken link. */
+
+  verifyJournal(
+    request: VerifyJournalRequest,
+    metadata?: Metadata,
+  ): Promise<VerifyJournalResponse> | Observable<VerifyJournalResponse> | VerifyJournalResponse;
+
+  /** The trading accounts and the desk each belongs to (the gateway's account -> desk rule). */
+
+  listAccounts(
+    request: ListAccountsRequest,
+    metadata?: Metadata,
+  ): Promise<ListAccountsResponse> | Observable<ListAccountsResponse> | ListAccountsResponse;
 }
 
 export function OmsServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getOrder"];
+    const grpcMethods: string[] = [
+      "getOrder",
+      "submitOrder",
+      "cancelOrder",
+      "replaceOrder",
+      "listOrders",
+      "listExecutions",
+      "listPositions",
+      "streamOrderUpdates",
+      "setKillSwitch",
+      "setRiskLimit",
+      "queryJournal",
+      "verifyJournal",
+      "listAccounts",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("OmsService", method)(constructor.prototype[method], method, descriptor);

@@ -9,10 +9,132 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
+import { Decimal, Side, Timestamp } from "../../common/v1/common";
+import { OrdType } from "../../common/v1/trading";
+import { Actor } from "../../events/v1/events";
 
 export const protobufPackage = "tapeline.risk.v1";
 
 export const protobufFileName = "tapeline/risk/v1/risk.proto";
+
+export enum KillSwitchScope {
+  KILL_SWITCH_SCOPE_UNSPECIFIED = 0,
+  KILL_SWITCH_SCOPE_GLOBAL = 1,
+  KILL_SWITCH_SCOPE_DESK = 2,
+  KILL_SWITCH_SCOPE_ACCOUNT = 3,
+}
+
+export interface RiskRejection {
+  /** The control that refused, e.g. "max_order_qty", "price_collar", "kill_switch". */
+  control: string;
+  message: string;
+  /** The figures behind the refusal, as decimal strings (limit, requested, actual, ...). */
+  figures: { [key: string]: string };
+}
+
+export interface RiskRejection_FiguresEntry {
+  key: string;
+  value: string;
+}
+
+export interface CheckOrderRequest {
+  accountId: string;
+  desk: string;
+  instrumentId: string;
+  side: Side;
+  ordType: OrdType;
+  orderQty?:
+    | Decimal
+    | undefined;
+  /** Unset for market orders (checked against the reference price). */
+  price?: Decimal | undefined;
+  clOrdId: string;
+  /** Quantity this order replaces (cancel/replace), so limits count the difference only. */
+  replacedQty?: Decimal | undefined;
+}
+
+export interface CheckOrderResponse {
+  accepted: boolean;
+  rejections: RiskRejection[];
+  /** How long the check took inside risk, in microseconds. */
+  checkMicros: number;
+}
+
+export interface SetKillSwitchRequest {
+  actor?: Actor | undefined;
+  scope: KillSwitchScope;
+  target: string;
+  engaged: boolean;
+  reason: string;
+}
+
+export interface SetKillSwitchResponse {
+  wasEngaged: boolean;
+  engaged: boolean;
+}
+
+export interface SetLimitRequest {
+  actor?:
+    | Actor
+    | undefined;
+  /** "global", "desk", "account" or "instrument". */
+  scope: string;
+  target: string;
+  control: string;
+  /** Decimal string; empty removes the limit at this scope. */
+  value: string;
+}
+
+export interface SetLimitResponse {
+  previousValue: string;
+  value: string;
+}
+
+export interface ListLimitsRequest {
+}
+
+export interface LimitSetting {
+  scope: string;
+  target: string;
+  control: string;
+  value: string;
+}
+
+export interface ListLimitsResponse {
+  limits: LimitSetting[];
+  engagedKillSwitches: string[];
+}
+
+export interface GetRiskReportRequest {
+  /** One of desk or account_id; both empty means the whole firm. */
+  desk: string;
+  accountId: string;
+  /** VaR confidence in percent (0 means 99) and horizon in days (0 means 1). */
+  confidencePercent: number;
+  horizonDays: number;
+}
+
+export interface StressResult {
+  scenario: string;
+  pnl: string;
+}
+
+export interface GetRiskReportResponse {
+  currency: string;
+  /** Money as decimal strings. */
+  grossExposure: string;
+  netExposure: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+  varHistorical: string;
+  varParametric: string;
+  expectedShortfall: string;
+  stress: StressResult[];
+  initialMargin: string;
+  dailyLoss: string;
+  dailyLossLimit: string;
+  asOf?: Timestamp | undefined;
+}
 
 export interface GetKillSwitchStateRequest {
   accountId: string;
@@ -26,6 +148,1128 @@ export interface GetKillSwitchStateResponse {
 }
 
 export const TAPELINE_RISK_V1_PACKAGE_NAME = "tapeline.risk.v1";
+
+function createBaseRiskRejection(): RiskRejection {
+  return { control: "", message: "", figures: {} };
+}
+
+export const RiskRejection: MessageFns<RiskRejection> = {
+  encode(message: RiskRejection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.control !== "") {
+      writer.uint32(10).string(message.control);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    globalThis.Object.entries(message.figures).forEach(([key, value]: [string, string]) => {
+      RiskRejection_FiguresEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskRejection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskRejection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.control = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = RiskRejection_FiguresEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.figures[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRiskRejection_FiguresEntry(): RiskRejection_FiguresEntry {
+  return { key: "", value: "" };
+}
+
+export const RiskRejection_FiguresEntry: MessageFns<RiskRejection_FiguresEntry> = {
+  encode(message: RiskRejection_FiguresEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskRejection_FiguresEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskRejection_FiguresEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckOrderRequest(): CheckOrderRequest {
+  return { accountId: "", desk: "", instrumentId: "", side: 0, ordType: 0, clOrdId: "" };
+}
+
+export const CheckOrderRequest: MessageFns<CheckOrderRequest> = {
+  encode(message: CheckOrderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.desk !== "") {
+      writer.uint32(18).string(message.desk);
+    }
+    if (message.instrumentId !== "") {
+      writer.uint32(26).string(message.instrumentId);
+    }
+    if (message.side !== 0) {
+      writer.uint32(32).int32(message.side);
+    }
+    if (message.ordType !== 0) {
+      writer.uint32(40).int32(message.ordType);
+    }
+    if (message.orderQty !== undefined) {
+      Decimal.encode(message.orderQty, writer.uint32(50).fork()).join();
+    }
+    if (message.price !== undefined) {
+      Decimal.encode(message.price, writer.uint32(58).fork()).join();
+    }
+    if (message.clOrdId !== "") {
+      writer.uint32(66).string(message.clOrdId);
+    }
+    if (message.replacedQty !== undefined) {
+      Decimal.encode(message.replacedQty, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckOrderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckOrderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.side = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ordType = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.orderQty = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.price = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.clOrdId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.replacedQty = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckOrderResponse(): CheckOrderResponse {
+  return { accepted: false, rejections: [], checkMicros: 0 };
+}
+
+export const CheckOrderResponse: MessageFns<CheckOrderResponse> = {
+  encode(message: CheckOrderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accepted !== false) {
+      writer.uint32(8).bool(message.accepted);
+    }
+    for (const v of message.rejections) {
+      RiskRejection.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.checkMicros !== 0) {
+      writer.uint32(24).uint32(message.checkMicros);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckOrderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckOrderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.accepted = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rejections.push(RiskRejection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.checkMicros = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetKillSwitchRequest(): SetKillSwitchRequest {
+  return { scope: 0, target: "", engaged: false, reason: "" };
+}
+
+export const SetKillSwitchRequest: MessageFns<SetKillSwitchRequest> = {
+  encode(message: SetKillSwitchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.scope !== 0) {
+      writer.uint32(16).int32(message.scope);
+    }
+    if (message.target !== "") {
+      writer.uint32(26).string(message.target);
+    }
+    if (message.engaged !== false) {
+      writer.uint32(32).bool(message.engaged);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKillSwitchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKillSwitchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.scope = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.engaged = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetKillSwitchResponse(): SetKillSwitchResponse {
+  return { wasEngaged: false, engaged: false };
+}
+
+export const SetKillSwitchResponse: MessageFns<SetKillSwitchResponse> = {
+  encode(message: SetKillSwitchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.wasEngaged !== false) {
+      writer.uint32(8).bool(message.wasEngaged);
+    }
+    if (message.engaged !== false) {
+      writer.uint32(16).bool(message.engaged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetKillSwitchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetKillSwitchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.wasEngaged = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.engaged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetLimitRequest(): SetLimitRequest {
+  return { scope: "", target: "", control: "", value: "" };
+}
+
+export const SetLimitRequest: MessageFns<SetLimitRequest> = {
+  encode(message: SetLimitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.scope !== "") {
+      writer.uint32(18).string(message.scope);
+    }
+    if (message.target !== "") {
+      writer.uint32(26).string(message.target);
+    }
+    if (message.control !== "") {
+      writer.uint32(34).string(message.control);
+    }
+    if (message.value !== "") {
+      writer.uint32(42).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetLimitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetLimitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.control = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetLimitResponse(): SetLimitResponse {
+  return { previousValue: "", value: "" };
+}
+
+export const SetLimitResponse: MessageFns<SetLimitResponse> = {
+  encode(message: SetLimitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.previousValue !== "") {
+      writer.uint32(10).string(message.previousValue);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetLimitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetLimitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.previousValue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListLimitsRequest(): ListLimitsRequest {
+  return {};
+}
+
+export const ListLimitsRequest: MessageFns<ListLimitsRequest> = {
+  encode(_: ListLimitsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLimitsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLimitsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLimitSetting(): LimitSetting {
+  return { scope: "", target: "", control: "", value: "" };
+}
+
+export const LimitSetting: MessageFns<LimitSetting> = {
+  encode(message: LimitSetting, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scope !== "") {
+      writer.uint32(10).string(message.scope);
+    }
+    if (message.target !== "") {
+      writer.uint32(18).string(message.target);
+    }
+    if (message.control !== "") {
+      writer.uint32(26).string(message.control);
+    }
+    if (message.value !== "") {
+      writer.uint32(34).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitSetting {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitSetting();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.control = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListLimitsResponse(): ListLimitsResponse {
+  return { limits: [], engagedKillSwitches: [] };
+}
+
+export const ListLimitsResponse: MessageFns<ListLimitsResponse> = {
+  encode(message: ListLimitsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.limits) {
+      LimitSetting.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.engagedKillSwitches) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLimitsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLimitsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limits.push(LimitSetting.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.engagedKillSwitches.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetRiskReportRequest(): GetRiskReportRequest {
+  return { desk: "", accountId: "", confidencePercent: 0, horizonDays: 0 };
+}
+
+export const GetRiskReportRequest: MessageFns<GetRiskReportRequest> = {
+  encode(message: GetRiskReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.desk !== "") {
+      writer.uint32(10).string(message.desk);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    if (message.confidencePercent !== 0) {
+      writer.uint32(24).uint32(message.confidencePercent);
+    }
+    if (message.horizonDays !== 0) {
+      writer.uint32(32).uint32(message.horizonDays);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRiskReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRiskReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.desk = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.confidencePercent = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.horizonDays = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseStressResult(): StressResult {
+  return { scenario: "", pnl: "" };
+}
+
+export const StressResult: MessageFns<StressResult> = {
+  encode(message: StressResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scenario !== "") {
+      writer.uint32(10).string(message.scenario);
+    }
+    if (message.pnl !== "") {
+      writer.uint32(18).string(message.pnl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StressResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStressResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scenario = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pnl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetRiskReportResponse(): GetRiskReportResponse {
+  return {
+    currency: "",
+    grossExposure: "",
+    netExposure: "",
+    realizedPnl: "",
+    unrealizedPnl: "",
+    varHistorical: "",
+    varParametric: "",
+    expectedShortfall: "",
+    stress: [],
+    initialMargin: "",
+    dailyLoss: "",
+    dailyLossLimit: "",
+  };
+}
+
+export const GetRiskReportResponse: MessageFns<GetRiskReportResponse> = {
+  encode(message: GetRiskReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currency !== "") {
+      writer.uint32(10).string(message.currency);
+    }
+    if (message.grossExposure !== "") {
+      writer.uint32(18).string(message.grossExposure);
+    }
+    if (message.netExposure !== "") {
+      writer.uint32(26).string(message.netExposure);
+    }
+    if (message.realizedPnl !== "") {
+      writer.uint32(34).string(message.realizedPnl);
+    }
+    if (message.unrealizedPnl !== "") {
+      writer.uint32(42).string(message.unrealizedPnl);
+    }
+    if (message.varHistorical !== "") {
+      writer.uint32(50).string(message.varHistorical);
+    }
+    if (message.varParametric !== "") {
+      writer.uint32(58).string(message.varParametric);
+    }
+    if (message.expectedShortfall !== "") {
+      writer.uint32(66).string(message.expectedShortfall);
+    }
+    for (const v of message.stress) {
+      StressResult.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.initialMargin !== "") {
+      writer.uint32(82).string(message.initialMargin);
+    }
+    if (message.dailyLoss !== "") {
+      writer.uint32(90).string(message.dailyLoss);
+    }
+    if (message.dailyLossLimit !== "") {
+      writer.uint32(98).string(message.dailyLossLimit);
+    }
+    if (message.asOf !== undefined) {
+      Timestamp.encode(message.asOf, writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRiskReportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRiskReportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.grossExposure = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.netExposure = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.realizedPnl = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.unrealizedPnl = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.varHistorical = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.varParametric = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.expectedShortfall = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.stress.push(StressResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.initialMargin = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.dailyLoss = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.dailyLossLimit = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.asOf = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseGetKillSwitchStateRequest(): GetKillSwitchStateRequest {
   return { accountId: "", desk: "" };
@@ -156,6 +1400,26 @@ export interface RiskServiceClient {
   /** Whether new orders are blocked for an account, its desk, or globally. */
 
   getKillSwitchState(request: GetKillSwitchStateRequest, metadata?: Metadata): Observable<GetKillSwitchStateResponse>;
+
+  /** Pre-trade check of one order from in-memory state: every control, every rejection reported. */
+
+  checkOrder(request: CheckOrderRequest, metadata?: Metadata): Observable<CheckOrderResponse>;
+
+  /** Engages or releases a kill switch; answers with the state before and after. */
+
+  setKillSwitch(request: SetKillSwitchRequest, metadata?: Metadata): Observable<SetKillSwitchResponse>;
+
+  /** Sets or removes one limit of one control at one scope; answers with the value before and after. */
+
+  setLimit(request: SetLimitRequest, metadata?: Metadata): Observable<SetLimitResponse>;
+
+  /** The limits in force, by scope. */
+
+  listLimits(request: ListLimitsRequest, metadata?: Metadata): Observable<ListLimitsResponse>;
+
+  /** Post-trade: exposure, P&L, VaR, stress scenarios and margin for a desk or account. */
+
+  getRiskReport(request: GetRiskReportRequest, metadata?: Metadata): Observable<GetRiskReportResponse>;
 }
 
 export interface RiskServiceController {
@@ -165,11 +1429,53 @@ export interface RiskServiceController {
     request: GetKillSwitchStateRequest,
     metadata?: Metadata,
   ): Promise<GetKillSwitchStateResponse> | Observable<GetKillSwitchStateResponse> | GetKillSwitchStateResponse;
+
+  /** Pre-trade check of one order from in-memory state: every control, every rejection reported. */
+
+  checkOrder(
+    request: CheckOrderRequest,
+    metadata?: Metadata,
+  ): Promise<CheckOrderResponse> | Observable<CheckOrderResponse> | CheckOrderResponse;
+
+  /** Engages or releases a kill switch; answers with the state before and after. */
+
+  setKillSwitch(
+    request: SetKillSwitchRequest,
+    metadata?: Metadata,
+  ): Promise<SetKillSwitchResponse> | Observable<SetKillSwitchResponse> | SetKillSwitchResponse;
+
+  /** Sets or removes one limit of one control at one scope; answers with the value before and after. */
+
+  setLimit(
+    request: SetLimitRequest,
+    metadata?: Metadata,
+  ): Promise<SetLimitResponse> | Observable<SetLimitResponse> | SetLimitResponse;
+
+  /** The limits in force, by scope. */
+
+  listLimits(
+    request: ListLimitsRequest,
+    metadata?: Metadata,
+  ): Promise<ListLimitsResponse> | Observable<ListLimitsResponse> | ListLimitsResponse;
+
+  /** Post-trade: exposure, P&L, VaR, stress scenarios and margin for a desk or account. */
+
+  getRiskReport(
+    request: GetRiskReportRequest,
+    metadata?: Metadata,
+  ): Promise<GetRiskReportResponse> | Observable<GetRiskReportResponse> | GetRiskReportResponse;
 }
 
 export function RiskServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getKillSwitchState"];
+    const grpcMethods: string[] = [
+      "getKillSwitchState",
+      "checkOrder",
+      "setKillSwitch",
+      "setLimit",
+      "listLimits",
+      "getRiskReport",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("RiskService", method)(constructor.prototype[method], method, descriptor);
