@@ -4,17 +4,43 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Logger } from '@tapeline/telemetry';
 
-/** Error codes the API returns in `extensions.code`; documented in docs/api/errors.md. */
+/** Error codes the API returns in `extensions.code`; documented in services/gateway/README.md. */
 export type ApiErrorCode =
   | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID_STATE'
   | 'SERVICE_UNAVAILABLE'
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
+  | 'QUERY_TOO_DEEP'
+  | 'QUERY_TOO_COMPLEX'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'SLOW_CONSUMER'
   | 'INTERNAL';
 
-export function apiError(code: ApiErrorCode, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code } });
+/** Extensions besides `code` that an error may carry to the client (anything else is dropped). */
+export interface ApiErrorDetails {
+  /** BAD_USER_INPUT: the argument at fault. */
+  argument?: string;
+  /** QUERY_TOO_DEEP, QUERY_TOO_COMPLEX, TOO_MANY_SUBSCRIPTIONS: the limit and the value found. */
+  limit?: number;
+  value?: number;
+  /** RATE_LIMITED: when to try again. */
+  retryAfterSeconds?: number;
+}
+const DETAIL_KEYS = ['argument', 'limit', 'value', 'retryAfterSeconds'] as const;
+
+export function apiError(code: ApiErrorCode, message: string, details: ApiErrorDetails = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...details } });
+}
+
+/** BAD_USER_INPUT naming the argument, e.g. badInput('first', 'must be between 1 and 1000, got 0'). */
+export function badInput(argument: string, problem: string): GraphQLError {
+  return apiError('BAD_USER_INPUT', `${argument} ${problem}`, { argument });
 }
 
 function isServiceError(err: unknown): err is ServiceError {
@@ -34,10 +60,21 @@ export function fromGrpcError(err: unknown, service: string, logger: Logger): Gr
       case GrpcStatus.INVALID_ARGUMENT:
       case GrpcStatus.OUT_OF_RANGE:
         return apiError('BAD_USER_INPUT', err.details);
+      case GrpcStatus.ALREADY_EXISTS:
+        // e.g. a ClOrdID reused for a different order.
+        return apiError('CONFLICT', err.details);
+      case GrpcStatus.FAILED_PRECONDITION:
+        // The thing is not in a state that allows the request (an order already Filled, an inactive
+        // instrument); the message names the state.
+        return apiError('INVALID_STATE', err.details);
       case GrpcStatus.UNAVAILABLE:
       case GrpcStatus.DEADLINE_EXCEEDED:
         logger.warn({ service, code: err.code, details: err.details }, 'upstream unavailable');
         return apiError('SERVICE_UNAVAILABLE', `the ${service} service is unavailable, try again`);
+      case GrpcStatus.UNIMPLEMENTED:
+        // A service of the mesh that does not serve this call yet (rolling upgrade, or not built).
+        logger.warn({ service, details: err.details }, 'upstream does not implement the call');
+        return apiError('SERVICE_UNAVAILABLE', `the ${service} service does not answer this yet`);
     }
   }
   logger.error({ service, err }, 'upstream call failed');
@@ -69,20 +106,32 @@ export function formatGraphqlErrors(
   }
   const statusCode = execution.data
     ? 200
-    : (execution.statusCode ?? (errors.every(isClientError) ? 400 : 200));
+    : errors.some((e) => e.extensions.code === 'RATE_LIMITED')
+      ? 429
+      : (execution.statusCode ?? (errors.every(isClientError) ? 400 : 200));
   return { statusCode, response: { data: execution.data ?? null, errors } };
 }
 
+const REJECTED_DOCUMENT = new Set<string>([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'QUERY_TOO_DEEP',
+  'QUERY_TOO_COMPLEX',
+]);
 function isClientError(e: FormattedError): boolean {
-  return e.extensions.code === 'GRAPHQL_PARSE_FAILED' || e.extensions.code === 'GRAPHQL_VALIDATION_FAILED';
+  return REJECTED_DOCUMENT.has(e.extensions.code);
 }
 
 function formatOne(error: GraphQLError, logger: Logger): FormattedError {
   const base = { locations: error.locations, path: error.path };
-  const code = (error.extensions?.code ??
-    (error.originalError as GraphQLError | undefined)?.extensions?.code) as ApiErrorCode | undefined;
+  const extensions = error.extensions?.code
+    ? error.extensions
+    : (error.originalError as GraphQLError | undefined)?.extensions;
+  const code = extensions?.code as ApiErrorCode | undefined;
   if (code && code !== 'INTERNAL') {
-    return { ...base, message: error.message, extensions: { code } };
+    const out: FormattedError['extensions'] = { code };
+    for (const key of DETAIL_KEYS) if (extensions?.[key] !== undefined) out[key] = extensions[key];
+    return { ...base, message: error.message, extensions: out };
   }
   const original = error.originalError;
   if (!original || original instanceof GraphQLError) {

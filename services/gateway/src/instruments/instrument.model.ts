@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DecimalScalar } from '../graphql/scalars';
+import { Connection } from '../graphql/paging';
 
 export enum AssetClass {
   EQUITY = 'EQUITY',
@@ -73,21 +74,5 @@ export class InstrumentFilter {
   @Field(() => [InstrumentStatus], { nullable: true }) statuses?: InstrumentStatus[];
 }
 
-@ObjectType()
-export class PageInfo {
-  @Field() hasNextPage!: boolean;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-}
-
-@ObjectType()
-export class InstrumentEdge {
-  @Field() cursor!: string;
-  @Field(() => Instrument) node!: Instrument;
-}
-
 @ObjectType({ description: 'Relay-style connection over instruments, ordered by id.' })
-export class InstrumentConnection {
-  @Field(() => [InstrumentEdge]) edges!: InstrumentEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
-  @Field(() => Int) totalCount!: number;
-}
+export class InstrumentConnection extends Connection(Instrument, 'Instrument') {}

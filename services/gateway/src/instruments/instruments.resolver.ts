@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { symbolV1 } from '@tapeline/contracts';
 import { formatFixed, fromWireDecimal } from '@tapeline/fixed-point';
-import { apiError } from '../graphql/errors';
+import { RequirePermission } from '../auth/require-permission';
+import { apiError, badInput } from '../graphql/errors';
 import {
   AssetClass,
   Instrument,
@@ -18,6 +19,7 @@ export const MAX_PAGE_SIZE = 500;
 export class InstrumentsResolver {
   constructor(@Inject(SymbolClient) private readonly symbols: SymbolClient) {}
 
+  @RequirePermission('instruments:read')
   @Query(() => InstrumentConnection, {
     description: 'Instruments of the master, filtered, in pages ordered by id.',
   })
@@ -29,9 +31,9 @@ export class InstrumentsResolver {
     after: string | null,
   ): Promise<InstrumentConnection> {
     if (first < 1 || first > MAX_PAGE_SIZE) {
-      throw apiError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
+      throw badInput('first', `must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
     }
-    const res = await this.symbols.listInstruments({
+    const res = await this.symbols.call('listInstruments', {
       page: { pageSize: first, pageToken: after ?? '' },
       assetClasses: (filter?.assetClasses ?? []).map((a) => symbolV1.AssetClass[`ASSET_CLASS_${a}`]),
       venue: filter?.venue ?? '',
@@ -49,9 +51,10 @@ export class InstrumentsResolver {
     };
   }
 
+  @RequirePermission('instruments:read')
   @Query(() => Instrument, { description: 'One instrument; error NOT_FOUND when the id is unknown.' })
   async instrument(@Args('id', { type: () => ID }) id: string): Promise<Instrument> {
-    const res = await this.symbols.getInstrument({ instrumentId: id });
+    const res = await this.symbols.call('getInstrument', { instrumentId: id });
     if (!res.instrument) throw apiError('INTERNAL', 'internal error');
     return toModel(res.instrument);
   }
