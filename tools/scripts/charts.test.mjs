@@ -28,7 +28,7 @@ const CALLS = {
   strategy: ['oms'],
   gateway: ['market-data', 'aggregation', 'oms', 'risk', 'strategy'],
 };
-const PROD_HPA = ['aggregation', 'gateway', 'market-data', 'strategy'];
+const PROD_HPA = ['gateway', 'market-data', 'strategy'];
 
 function requireHelmRender() {
   assert.ok(
@@ -257,7 +257,7 @@ describe('values-prod.yaml', () => {
   const docs = render('-f', prodValues);
   const withCrds = render('-f', prodValues, '-a', 'monitoring.coreos.com/v1');
 
-  test('seven Deployments; HPAs exactly on gateway, market-data, aggregation, strategy', () => {
+  test('seven Deployments; HPAs exactly on gateway, market-data, strategy', () => {
     assert.equal(ofKind(docs, 'Deployment').length, 7);
     const hpas = ofKind(docs, 'HorizontalPodAutoscaler');
     assert.deepEqual(hpas.map((h) => h.metadata.name).sort(), PROD_HPA.map(fullname).sort());
@@ -299,7 +299,13 @@ describe('values-prod.yaml', () => {
     // JWT keys are mounted as files from their own Secret.
     const gw = named(docs, 'Deployment', fullname('gateway')).spec.template.spec;
     assert.equal(gw.volumes.find((v) => v.name === 'jwt-keys').secret.secretName, 'tapeline-gateway-jwt');
-    assert.equal(environment(docs, 'gateway').GATEWAY_JWT_KEYS_DIR, '/etc/tapeline/jwt');
+    assert.equal(environment(docs, 'gateway').GATEWAY_SIGNING_KEYS_DIR, '/etc/tapeline/jwt');
+    assert.equal(environment(docs, 'gateway').GATEWAY_AUTH_MODE, 'production');
+    assert.equal(environment(docs, 'gateway').GATEWAY_CLIENTS_FILE, '/etc/tapeline/identities/clients.yaml');
+    assert.equal(
+      gw.volumes.find((v) => v.name === 'identities').secret.secretName,
+      'tapeline-gateway-identities',
+    );
   });
 
   test('the gateway Ingress: TLS, WebSocket timeouts, backend port 4000', () => {

@@ -198,8 +198,12 @@ The non-secret environment of one service, as a YAML map of strings (sorted by n
 {{- end -}}
 {{- if $facts.http -}}
 {{- $_ := set $env "GATEWAY_PORT" (toString $v.ports.http) -}}
+{{- $_ := set $env "GATEWAY_AUTH_MODE" $v.gateway.authMode -}}
 {{- if include "tapeline.jwtSecret" $root -}}
-{{- $_ := set $env "GATEWAY_JWT_KEYS_DIR" $v.gateway.jwtKeys.mountPath -}}
+{{- $_ := set $env "GATEWAY_SIGNING_KEYS_DIR" $v.gateway.jwtKeys.mountPath -}}
+{{- end -}}
+{{- with $v.gateway.identities.existingSecret -}}
+{{- $_ := set $env "GATEWAY_CLIENTS_FILE" (printf "%s/%s" $v.gateway.identities.mountPath $v.gateway.identities.fileKey) -}}
 {{- end -}}
 {{- end -}}
 {{- range $key, $value := .svc.extraEnv -}}

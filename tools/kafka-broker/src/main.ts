@@ -40,6 +40,8 @@ function main(): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // Started by the launcher with an IPC channel: if the launcher dies, stop with it.
+      if (process.send) process.once('disconnect', stop);
     },
     (err: unknown) => {
       logger.error('broker failed to start', {

@@ -3,8 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { loadSeedFile } from '@tapeline/instruments';
-import { freePort, graphql, grpcClient, isPortOpen, RunningProcess, REPO_ROOT } from '@tapeline/test-kit';
+import {
+  devClientToken,
+  freePort,
+  graphql,
+  grpcClient,
+  isPortOpen,
+  waitFor,
+  RunningProcess,
+  REPO_ROOT,
+} from '@tapeline/test-kit';
 import { SERVICE_PORTS } from './mesh-plan';
 
 const LAUNCHER = path.join(REPO_ROOT, 'tools/launcher/dist/main.js');
@@ -32,6 +43,12 @@ describe('npm start: the local mesh', () => {
   let mesh: Awaited<ReturnType<typeof meshEnv>>;
   let launcher: RunningProcess;
   let readyLine: string;
+  let token: string | undefined;
+  // The auditor may read instruments; a token is fetched once from the mesh's own token endpoint.
+  const auth = async (): Promise<Record<string, string>> => {
+    token ??= await devClientToken(new URL(mesh.gatewayUrl).origin, 'auditor');
+    return { authorization: `Bearer ${token}` };
+  };
 
   before(async () => {
     mesh = await meshEnv();
@@ -47,6 +64,7 @@ describe('npm start: the local mesh', () => {
     const out = launcher.output;
     console.log(`# ${readyLine.trim()}`);
     assert.ok(out.includes(`GraphQL      ${mesh.gatewayUrl}`));
+    assert.match(out, /dev-trader\s+dev-trader-secret-local-only\s+trader\s+FX/, 'dev clients are printed');
     for (const [name, port] of Object.entries(mesh.grpc)) {
       assert.match(out, new RegExp(`${name}\\s+grpc 127\\.0\\.0\\.1:${port}\\b`));
     }
@@ -62,6 +80,115 @@ describe('npm start: the local mesh', () => {
     }
   });
 
+  test('the simulated market flows into Kafka, history and the aggregates at once', async () => {
+    const md = grpcClient('market-data', `127.0.0.1:${mesh.grpc['market-data']}`);
+    const agg = grpcClient('aggregation', `127.0.0.1:${mesh.grpc.aggregation}`);
+    try {
+      type FeedStatus = {
+        venues: { eventsPublished: string }[];
+        books: { instrumentId: string }[];
+        historyRowsWritten: string;
+      };
+      const status = await waitFor(
+        'market-data publishing and writing history',
+        async () => {
+          const s = await md.call<FeedStatus>('getFeedStatus', {});
+          const published = s.venues.reduce((n, v) => n + Number(v.eventsPublished), 0);
+          return published > 0 && Number(s.historyRowsWritten) > 0 && s.books.length > 0 ? s : undefined;
+        },
+        30_000,
+      );
+      const instrumentId = status.books[0]!.instrumentId;
+      // History: trades of the instrument are queryable from market-data's ClickHouse.
+      const trades = await waitFor(
+        'trades in history',
+        async () => {
+          const r = await md.call<{ trades: { instrumentId: string; price: string }[] }>('listTrades', {
+            instrumentId,
+            range: { from: { unixMicros: '0' } },
+            page: { pageSize: 10 },
+          });
+          return r.trades.length > 0 ? r.trades : undefined;
+        },
+        30_000,
+      );
+      assert.ok(trades.every((t) => t.instrumentId === instrumentId));
+      // Kafka: aggregation only sees trades through the `trades` topic.
+      const bar = await waitFor(
+        'a forming bar with volume',
+        async () => {
+          const r = await agg
+            .call<{ bar?: { volume: string } }>('getFormingBar', { instrumentId, barType: '1m' })
+            .catch(() => undefined);
+          return r?.bar && BigInt(r.bar.volume) > 0n ? r.bar : undefined;
+        },
+        30_000,
+      );
+      assert.ok(BigInt(bar.volume) > 0n);
+    } finally {
+      md.close();
+      agg.close();
+    }
+  });
+
+  test('through the gateway: live quotes of the simulated market within a second, and its history', async () => {
+    const md = grpcClient('market-data', `127.0.0.1:${mesh.grpc['market-data']}`);
+    const status = await waitFor('a book of the simulated market', async () => {
+      const s = await md.call<{ books: { instrumentId: string }[] }>('getFeedStatus', {});
+      return s.books.length > 0 ? s : undefined;
+    });
+    md.close();
+    const instrumentId = status.books[0]!.instrumentId;
+    const headers = await auth();
+    const ws = createClient({
+      url: mesh.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: headers.authorization },
+      retryAttempts: 0,
+    });
+    try {
+      const subscribed = Date.now();
+      const first = await new Promise<{ instrumentId: string; publishTime: string }>((resolve, reject) => {
+        const stop = ws.subscribe<{ quotes: { instrumentId: string; publishTime: string } }>(
+          {
+            query: `subscription { quotes(instrumentIds: ["${instrumentId}"]) { instrumentId publishTime } }`,
+          },
+          {
+            next: (msg) => {
+              if (msg.errors) reject(new Error(JSON.stringify(msg.errors)));
+              else if (msg.data) {
+                stop();
+                resolve(msg.data.quotes);
+              }
+            },
+            error: reject,
+            complete: () => undefined,
+          },
+        );
+      });
+      const waitedMs = Date.now() - subscribed;
+      console.log(`# first live quote of ${instrumentId} after ${waitedMs} ms`);
+      assert.equal(first.instrumentId, instrumentId);
+      assert.ok(waitedMs < 1000, `first quote after ${waitedMs} ms`);
+    } finally {
+      await ws.dispose();
+    }
+    // History: the trades market-data ingested, read back through the gateway.
+    const trades = await waitFor('trades history through the gateway', async () => {
+      const r = await graphql<{ trades: { edges: { node: { instrumentId: string; price: string } }[] } }>(
+        mesh.gatewayUrl,
+        `{ trades(instrumentId: "${instrumentId}", from: "1970-01-01T00:00:00.000000Z", first: 5) { edges { node { instrumentId price } } } }`,
+        undefined,
+        headers,
+      );
+      if (r.body.errors) throw new Error(JSON.stringify(r.body.errors));
+      return r.body.data!.trades.edges.length > 0 ? r.body.data!.trades.edges : undefined;
+    });
+    assert.ok(
+      trades.every((e) => e.node.instrumentId === instrumentId && /^\d+(\.\d+)?$/.test(e.node.price)),
+    );
+  });
+
   test('GraphQL instruments come from the seed through gateway -> gRPC -> symbol', async () => {
     const expected = loadSeedFile(SEED)
       .map((i) => i.instrumentId)
@@ -74,6 +201,8 @@ describe('npm start: the local mesh', () => {
     }>(
       mesh.gatewayUrl,
       '{ instruments(first: 500) { totalCount edges { node { id tickSize assetClass } } } }',
+      undefined,
+      await auth(),
     );
     assert.equal(res.status, 200);
     assert.equal(res.body.errors, undefined);
@@ -89,6 +218,7 @@ describe('npm start: the local mesh', () => {
   test('the trace context of a request reaches the symbol service across gRPC', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await graphql(mesh.gatewayUrl, '{ instrument(id: "ESZ6.XCME") { id } }', undefined, {
+      ...(await auth()),
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });
     assert.equal(res.body.errors, undefined);
@@ -101,16 +231,31 @@ describe('npm start: the local mesh', () => {
   });
 
   test('unknown ids and malformed documents get typed GraphQL errors, not stack traces', async () => {
-    const unknown = await graphql(mesh.gatewayUrl, '{ instrument(id: "NOPE.XNAS") { id } }');
+    const unknown = await graphql(
+      mesh.gatewayUrl,
+      '{ instrument(id: "NOPE.XNAS") { id } }',
+      undefined,
+      await auth(),
+    );
     assert.equal(unknown.body.errors?.[0]?.extensions?.code, 'NOT_FOUND');
-    const malformedId = await graphql(mesh.gatewayUrl, '{ instrument(id: "no such thing") { id } }');
+    const malformedId = await graphql(
+      mesh.gatewayUrl,
+      '{ instrument(id: "no such thing") { id } }',
+      undefined,
+      await auth(),
+    );
     assert.equal(malformedId.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     const parse = await graphql(mesh.gatewayUrl, '{ instrument(id: ');
     assert.equal(parse.status, 400);
     assert.equal(parse.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
     const invalid = await graphql(mesh.gatewayUrl, '{ instruments { nope } }');
     assert.equal(invalid.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-    const badPage = await graphql(mesh.gatewayUrl, '{ instruments(first: 0) { totalCount } }');
+    const badPage = await graphql(
+      mesh.gatewayUrl,
+      '{ instruments(first: 0) { totalCount } }',
+      undefined,
+      await auth(),
+    );
     assert.equal(badPage.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     for (const r of [unknown, malformedId, parse, invalid, badPage]) {
       assert.doesNotMatch(JSON.stringify(r.body), /\s+at \S+ \(|127\.0\.0\.1|stack/);

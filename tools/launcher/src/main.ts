@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '@tapeline/config';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { planMesh, REPO_ROOT, type MeshPlan } from './mesh-plan';
 import { MeshSupervisor } from './supervisor';
 
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
       `  logs         ${plan.logDir}/<service>.log`,
       `  data         ${plan.dataDir}`,
       '',
+      ...devCredentials(),
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
@@ -84,3 +87,35 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+// The development identities the gateway accepts in dev mode (the default of the local mesh), so a
+// newcomer can get a token at once: POST /oauth/token with client_id and client_secret.
+function devCredentials(): string[] {
+  if ((process.env.GATEWAY_AUTH_MODE ?? 'dev') !== 'dev') return [];
+  const file = path.join(REPO_ROOT, 'services/gateway/config/dev-clients.yaml');
+  let doc: {
+    clients?: { client_id: string; client_secret: string; role: string; desk: string }[];
+    users?: { username: string; password: string; totp_secret?: string; role: string; desk: string }[];
+  };
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8')) as typeof doc;
+  } catch (err) {
+    return [`  dev clients: cannot read ${file}: ${(err as Error).message}`, ''];
+  }
+  const clients = (doc.clients ?? []).map(
+    (c) => `    ${c.client_id.padEnd(18)} ${c.client_secret.padEnd(34)} ${c.role.padEnd(13)} ${c.desk}`,
+  );
+  const users = (doc.users ?? []).map(
+    (u) =>
+      `    ${u.username.padEnd(18)} ${u.password.padEnd(34)} ${u.role.padEnd(13)} ${u.desk}` +
+      (u.totp_secret ? `  TOTP ${u.totp_secret}` : ''),
+  );
+  return [
+    '  Development clients (client credentials grant, POST /oauth/token):',
+    `    ${'client_id'.padEnd(18)} ${'client_secret'.padEnd(34)} ${'role'.padEnd(13)} desk`,
+    ...clients,
+    '  Development users (password grant, with otp= from the TOTP secret where one is listed):',
+    ...users,
+    '',
+  ];
+}

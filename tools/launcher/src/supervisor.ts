@@ -49,6 +49,9 @@ export class MeshSupervisor {
     const child = spawn(process.execPath, [plan.script], {
       env: { ...process.env, ...plan.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Own process group: Ctrl-C in the terminal reaches the launcher only, which then stops the
+      // services before the broker they flush to.
+      detached: true,
     });
     const s: Supervised = { plan, child, log, tail: [], exited: Promise.resolve(null) };
     const keep = (chunk: Buffer) => {
@@ -94,17 +97,25 @@ export class MeshSupervisor {
     }
   }
 
-  /** SIGTERM to all, then SIGKILL to any still running after the grace period. Returns those that did not exit cleanly. */
+  /**
+   * SIGTERM to the services, then to the infrastructure they use (the broker), each wave followed
+   * by SIGKILL for whatever still runs after the grace period: a service's graceful stop flushes
+   * and commits to the broker, so the broker must outlive it. Returns those that did not exit cleanly.
+   */
   async stop(): Promise<string[]> {
     this.stopping = true;
     const running = this.procs.filter((p) => p.exitCode === undefined && p.signal === undefined);
-    for (const p of running) p.child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      for (const p of this.procs)
-        if (p.exitCode === undefined && p.signal === undefined) p.child.kill('SIGKILL');
-    }, STOP_GRACE_MS);
+    const services = running.filter((p) => p.plan.grpcPort);
+    const infrastructure = running.filter((p) => !p.plan.grpcPort);
+    for (const wave of [services, infrastructure]) {
+      for (const p of wave) p.child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        for (const p of wave) if (p.exitCode === undefined && p.signal === undefined) p.child.kill('SIGKILL');
+      }, STOP_GRACE_MS);
+      await Promise.all(wave.map((p) => p.exited));
+      clearTimeout(timer);
+    }
     await Promise.all(this.procs.map((p) => p.exited));
-    clearTimeout(timer);
     await Promise.all(this.procs.map((p) => new Promise((r) => p.log.end(r))));
     return running
       .filter((p) => !(p.exitCode === 0 || p.signal === 'SIGTERM'))

@@ -1,27 +1,12 @@
 // kafkajs admin operations beyond create/metadata: configs, partitions, deletion, offsets by
 // time, group listing and description.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ConfigResourceTypes } from 'kafkajs';
-import {
-  FAST_CONSUMER,
-  disconnectAll,
-  kafkaClient,
-  keyedProducer,
-  startTestBroker,
-  waitFor,
-} from './helpers';
+import { useTestBroker } from '../testing/test-broker';
+import { FAST_CONSUMER, kafkaClient, keyedProducer, waitFor } from '../testing/test-clients';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
-
-before(async () => {
-  broker = await startTestBroker();
-});
-
-after(async () => {
-  await disconnectAll();
-  await broker.stop();
-});
+const broker = useTestBroker();
 
 test('describeCluster, describeConfigs, createPartitions and deleteTopics', { timeout: 30000 }, async () => {
   const kafka = kafkaClient(broker.address);

@@ -1,9 +1,10 @@
 // Topic auto-creation on first use (Metadata and Produce), and its absence when disabled.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { disconnectAll, kafkaClient, keyedProducer, startTestBroker } from './helpers';
+import { startTestBroker, type TestBroker } from '../testing/test-broker';
+import { disconnectAll, kafkaClient, keyedProducer } from '../testing/test-clients';
 
-const brokers: Array<Awaited<ReturnType<typeof startTestBroker>>> = [];
+const brokers: TestBroker[] = [];
 
 after(async () => {
   await disconnectAll();

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startBroker } from '../broker';
 import { silentLogger } from '../logger';
-import { tempDataDir } from './helpers';
-import { RawKafkaClient } from './raw-client';
+import { tempDataDir } from '../testing/test-broker';
+import { RawKafkaClient } from '../testing/raw-client';
 
 const data = tempDataDir();
 after(() => data.remove());

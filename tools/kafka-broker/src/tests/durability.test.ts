@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { spawnBroker, type SpawnedBroker } from '../testing/spawn-broker';
-import { FAST_CONSUMER, disconnectAll, kafkaClient, keyedProducer, tempDataDir, waitFor } from './helpers';
+import { tempDataDir } from '../testing/test-broker';
+import { disconnectAll, FAST_CONSUMER, kafkaClient, keyedProducer, waitFor } from '../testing/test-clients';
 
 const data = tempDataDir();
 let running: SpawnedBroker | null = null;

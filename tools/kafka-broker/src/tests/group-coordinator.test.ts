@@ -6,7 +6,8 @@ import { GroupCoordinator, type JoinRequest } from '../group/group-coordinator';
 import { OffsetStore } from '../group/offset-store';
 import { silentLogger } from '../logger';
 import { ErrorCode } from '../protocol/error-codes';
-import { tempDataDir, waitFor } from './helpers';
+import { tempDataDir } from '../testing/test-broker';
+import { waitFor } from '../testing/test-clients';
 
 const data = tempDataDir();
 const coordinators: GroupCoordinator[] = [];

@@ -2,27 +2,12 @@
 // all back). Every message is committed right after it is processed; the union of processed
 // messages must be complete, and only work whose commit failed may be processed again.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type Consumer, type Kafka } from 'kafkajs';
-import {
-  FAST_CONSUMER,
-  disconnectAll,
-  kafkaClient,
-  keyedProducer,
-  startTestBroker,
-  waitFor,
-} from './helpers';
+import { useTestBroker } from '../testing/test-broker';
+import { FAST_CONSUMER, kafkaClient, keyedProducer, waitFor } from '../testing/test-clients';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
-
-before(async () => {
-  broker = await startTestBroker();
-});
-
-after(async () => {
-  await disconnectAll();
-  await broker.stop();
-});
+const broker = useTestBroker();
 
 interface Tracker {
   processed: Map<string, number>;

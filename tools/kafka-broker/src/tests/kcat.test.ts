@@ -2,21 +2,13 @@
 // consumer group that commits and resumes where it left off.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
-import { startTestBroker } from './helpers';
+import { test } from 'node:test';
+import { useTestBroker } from '../testing/test-broker';
 
 const kcatAvailable = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 const skip = kcatAvailable ? false : 'kcat is not on PATH (Debian package "kcat": apt-get install -y kcat)';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
-
-before(async () => {
-  broker = await startTestBroker();
-});
-
-after(async () => {
-  await broker.stop();
-});
+const broker = useTestBroker();
 
 /** Runs kcat without blocking the event loop (the broker under test lives in this process). */
 function kcat(

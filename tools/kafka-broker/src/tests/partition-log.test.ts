@@ -8,8 +8,8 @@ import { DEFAULT_CONFIG } from '../config';
 import { type LogConfig } from '../log/log-config';
 import { PartitionLog } from '../log/partition-log';
 import { ErrorCode } from '../protocol/error-codes';
-import { tempDataDir } from './helpers';
-import { buildRecordBatch } from './record-batch-builder';
+import { tempDataDir } from '../testing/test-broker';
+import { buildRecordBatch } from '../testing/record-batch-builder';
 
 const data = tempDataDir();
 after(() => data.remove());

@@ -1,26 +1,11 @@
 // Keyed produce to a 3-partition topic and group consumption with kafkajs: per-key order, headers.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type IHeaders } from 'kafkajs';
-import {
-  FAST_CONSUMER,
-  disconnectAll,
-  kafkaClient,
-  keyedProducer,
-  startTestBroker,
-  waitFor,
-} from './helpers';
+import { useTestBroker } from '../testing/test-broker';
+import { FAST_CONSUMER, kafkaClient, keyedProducer, waitFor } from '../testing/test-clients';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
-
-before(async () => {
-  broker = await startTestBroker();
-});
-
-after(async () => {
-  await disconnectAll();
-  await broker.stop();
-});
+const broker = useTestBroker();
 
 test(
   'keyed messages keep per-key order across partitions and headers round-trip',

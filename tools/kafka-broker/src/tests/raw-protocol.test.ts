@@ -1,26 +1,24 @@
 // The wire protocol seen through a raw socket: version negotiation, unsupported keys/versions,
 // produce validation, idempotent sequence checks, acks=0 and long-polling fetches.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApiKey } from '../protocol/api-keys';
 import { ErrorCode } from '../protocol/error-codes';
 import { type RequestReader } from '../protocol/reader';
 import { type ResponseWriter } from '../protocol/writer';
-import { startTestBroker } from './helpers';
-import { RawKafkaClient } from './raw-client';
-import { buildRecordBatch, type BatchOptions } from './record-batch-builder';
+import { useTestBroker } from '../testing/test-broker';
+import { RawKafkaClient } from '../testing/raw-client';
+import { buildRecordBatch, type BatchOptions } from '../testing/record-batch-builder';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
 const clients: RawKafkaClient[] = [];
-
-before(async () => {
-  broker = await startTestBroker({ defaultPartitions: 1 });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await broker.stop();
-});
+const broker = useTestBroker(
+  { defaultPartitions: 1 },
+  {
+    beforeStop: () => {
+      for (const c of clients) c.close();
+    },
+  },
+);
 
 async function connect(): Promise<RawKafkaClient> {
   const c = await RawKafkaClient.connect(broker.port);

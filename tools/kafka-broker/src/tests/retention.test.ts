@@ -3,26 +3,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  FAST_CONSUMER,
-  disconnectAll,
-  kafkaClient,
-  keyedProducer,
-  startTestBroker,
-  waitFor,
-} from './helpers';
+import { test } from 'node:test';
+import { useTestBroker } from '../testing/test-broker';
+import { FAST_CONSUMER, kafkaClient, keyedProducer, waitFor } from '../testing/test-clients';
 
-let broker: Awaited<ReturnType<typeof startTestBroker>>;
-
-before(async () => {
-  broker = await startTestBroker({ retentionCheckIntervalMs: 50 });
-});
-
-after(async () => {
-  await disconnectAll();
-  await broker.stop();
-});
+const broker = useTestBroker({ retentionCheckIntervalMs: 50 });
 
 function segmentFiles(topic: string, partition: number): string[] {
   return fs

@@ -1,32 +1,7 @@
-// Shared test plumbing: temporary data dirs, in-process brokers, kafkajs clients and polling.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Test plumbing for kafkajs clients against a test broker: tracked clients (so a failed test
+// cannot leave one retrying), keyed producers, consumer settings and polling. Used by the tests
+// only; not exported from the package.
 import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
-import { startBroker, type BrokerOptions, type RunningBroker } from '../broker';
-import { silentLogger } from '../logger';
-
-export function tempDataDir(prefix = 'kafka-broker-test-'): { dir: string; remove(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A broker on a free port in its own temporary data dir; stop() closes it and removes the dir. */
-export async function startTestBroker(
-  options: Partial<BrokerOptions> = {},
-): Promise<RunningBroker & { dataDir: string; stop(): Promise<void> }> {
-  const data = options.dataDir ? { dir: options.dataDir, remove: () => undefined } : tempDataDir();
-  const logger = process.env.BROKER_TEST_LOGS ? undefined : silentLogger;
-  const broker = await startBroker({ port: 0, logger, ...options, dataDir: data.dir });
-  return {
-    ...broker,
-    dataDir: data.dir,
-    stop: async () => {
-      await broker.close();
-      data.remove();
-    },
-  };
-}
 
 const openClients = new Set<{ disconnect(): Promise<void> }>();
 
