@@ -28,7 +28,7 @@ const CALLS = {
   strategy: ['oms'],
   gateway: ['market-data', 'aggregation', 'oms', 'risk', 'strategy'],
 };
-const PROD_HPA = ['gateway', 'market-data', 'strategy'];
+const PROD_HPA = ['gateway', 'strategy'];
 
 function requireHelmRender() {
   assert.ok(
@@ -220,8 +220,8 @@ describe('default values', () => {
     }
   });
 
-  test('oms and risk: one replica, Recreate (in-memory order state)', () => {
-    for (const svc of ['oms', 'risk']) {
+  test('oms, risk, market-data, aggregation: one replica, Recreate (order state, one publisher)', () => {
+    for (const svc of ['oms', 'risk', 'market-data', 'aggregation']) {
       const dep = named(docs, 'Deployment', fullname(svc));
       assert.equal(dep.spec.replicas, 1);
       assert.equal(dep.spec.strategy.type, 'Recreate');
@@ -257,7 +257,7 @@ describe('values-prod.yaml', () => {
   const docs = render('-f', prodValues);
   const withCrds = render('-f', prodValues, '-a', 'monitoring.coreos.com/v1');
 
-  test('seven Deployments; HPAs exactly on gateway, market-data, strategy', () => {
+  test('seven Deployments; HPAs exactly on gateway and strategy', () => {
     assert.equal(ofKind(docs, 'Deployment').length, 7);
     const hpas = ofKind(docs, 'HorizontalPodAutoscaler');
     assert.deepEqual(hpas.map((h) => h.metadata.name).sort(), PROD_HPA.map(fullname).sort());
@@ -269,7 +269,7 @@ describe('values-prod.yaml', () => {
       // The HPA owns the replica count.
       assert.equal(named(docs, 'Deployment', h.metadata.name).spec.replicas, undefined);
     }
-    for (const svc of ['oms', 'risk', 'symbol']) {
+    for (const svc of ['oms', 'risk', 'symbol', 'market-data', 'aggregation']) {
       assert.equal(named(docs, 'Deployment', fullname(svc)).spec.replicas, svc === 'symbol' ? 2 : 1);
     }
   });
@@ -407,8 +407,18 @@ describe('bad values are rejected', () => {
     );
   });
 
-  test('template checks: an embedded store cannot be scaled out', () => {
-    assert.match(renderFails('--set', 'clickhouse.url='), /ReadWriteOnce volume/);
+  test('template checks: a one-pod service cannot be scaled out', () => {
+    for (const svc of ['oms', 'risk', 'market-data', 'aggregation']) {
+      const withServer = ['-f', prodValues, '--set', 'clickhouse.url=http://ch:8123'];
+      assert.match(
+        renderFails(...withServer, '--set', `services.${svc}.replicas=2`),
+        new RegExp(`services\\.${svc}: runs as one pod`),
+      );
+      assert.match(
+        renderFails(...withServer, '--set', `services.${svc}.autoscaling.enabled=true`),
+        new RegExp(`services\\.${svc}: runs as one pod`),
+      );
+    }
   });
 });
 

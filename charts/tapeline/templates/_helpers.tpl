@@ -12,14 +12,16 @@ They change only when a service's code changes.
   history      keeps history in ClickHouse (CLICKHOUSE_*), or embedded chDB in SERVICE_DATA_DIR
   redis        reads REDIS_URL
   http         serves the public HTTP API (gateway)
-  singleWriter holds order state in memory: never two pods at once (Recreate strategy)
+  singleWriter one pod only, never two at once (Recreate strategy, no scale-out): it holds order
+               state in memory (oms, risk) or is the one publisher of its events (market-data's
+               feeds: two pods would each publish every quote and trade; aggregation's bars)
   calls        services whose <NAME>_GRPC_ADDR it gets; strategy reads market-data and aggregation
                history for backtests
 */}}
 {{- define "tapeline.catalog" -}}
 symbol: { kafka: false, history: false, redis: false, http: false, singleWriter: false, calls: [] }
-market-data: { kafka: true, history: true, redis: false, http: false, singleWriter: false, calls: [symbol] }
-aggregation: { kafka: true, history: true, redis: true, http: false, singleWriter: false, calls: [symbol] }
+market-data: { kafka: true, history: true, redis: false, http: false, singleWriter: true, calls: [symbol] }
+aggregation: { kafka: true, history: true, redis: true, http: false, singleWriter: true, calls: [symbol] }
 oms: { kafka: true, history: true, redis: false, http: false, singleWriter: true, calls: [symbol, risk] }
 risk: { kafka: true, history: false, redis: false, http: false, singleWriter: true, calls: [symbol] }
 strategy: { kafka: true, history: false, redis: false, http: false, singleWriter: false, calls: [symbol, oms, market-data, aggregation] }
@@ -303,8 +305,10 @@ message naming the value to fix.
 {{- if and $hpa.enabled (gt (int $hpa.minReplicas) (int $hpa.maxReplicas)) -}}
 {{- fail (printf "services.%s.autoscaling: minReplicas (%d) is greater than maxReplicas (%d)" $name (int $hpa.minReplicas) (int $hpa.maxReplicas)) -}}
 {{- end -}}
-{{- if and (eq (include "tapeline.storage" $ctx) "pvc") (or $hpa.enabled (gt (int $svc.replicas) 1)) -}}
-{{- fail (printf "services.%s: its embedded store is a ReadWriteOnce volume, so it must run one replica without autoscaling; set clickhouse.url to scale it out" $name) -}}
+{{- /* Every service with an embedded store (a ReadWriteOnce volume) is one of these too. */ -}}
+{{- $facts := include "tapeline.facts" $ctx | fromYaml -}}
+{{- if and $facts.singleWriter (or $hpa.enabled (gt (int $svc.replicas) 1)) -}}
+{{- fail (printf "services.%s: runs as one pod (it holds order state in memory or is the one publisher of its events), so replicas must be 1 and autoscaling disabled" $name) -}}
 {{- end -}}
 {{- end -}}
 {{- end }}
