@@ -12,10 +12,8 @@ export const INSTRUMENTS = Array.from(
 );
 export const CHUNK = 1000; // events per publishMany
 export const WINDOW = 20; // publishMany calls outstanding at once (backpressure for the bench loop)
-export const SCHEMA_HEADERS = {
-  schema: 'tapeline.events.v1.QuoteEvent',
-  'schema-version': '1',
-} as const;
+/** The schema header the bus puts on every QuoteEvent: name and version in one value. */
+export const SCHEMA_HEADERS = { 'event-schema': 'tapeline.events.v1.QuoteEvent;v=1' } as const;
 
 /** What a producer run needs; plain data, so it can be posted to a worker. */
 export interface ProduceSpec {
@@ -119,14 +117,13 @@ async function prepareBus(spec: ProduceSpec, pool: eventsV1.QuoteEvent[]): Promi
 }
 
 // Same producer guarantees as the bus (idempotent, acks -1, one request in flight), with the
-// payloads and keys encoded before the clock starts. kafkajs+headers adds the two schema headers
+// payloads and keys encoded before the clock starts. kafkajs+headers adds the schema header
 // the bus puts on every message (as constant Buffers), so that run has the bus's wire format.
 async function prepareKafkajs(spec: ProduceSpec, pool: eventsV1.QuoteEvent[]): Promise<ReadyProducer> {
   const values = pool.map((q) => Buffer.from(eventsV1.QuoteEvent.encode(q).finish()));
   const keys = pool.map((q) => Buffer.from(q.instrumentId));
   const headers = {
-    schema: Buffer.from(SCHEMA_HEADERS.schema),
-    'schema-version': Buffer.from(SCHEMA_HEADERS['schema-version']),
+    'event-schema': Buffer.from(SCHEMA_HEADERS['event-schema']),
   };
   const withHeaders = spec.kind === 'kafkajs+headers';
   const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: [spec.address], logLevel: logLevel.ERROR });

@@ -58,8 +58,8 @@ async function roundTripAllTopics(label: string): Promise<void> {
       assert.deepEqual(normalise(event.value), normalise(SAMPLES[t]), `${label}: ${t} value`);
       assert.equal(event.key, EXPECTED_KEY[t], `${label}: ${t} key`);
       assert.equal(event.topicName, bus.config.topicPrefix + t);
-      assert.equal(event.headers['schema'], SCHEMA[t]);
-      assert.equal(event.headers['schema-version'], '1');
+      assert.equal(event.headers['event-schema'], `${SCHEMA[t]};v=1`);
+      assert.equal(event.headers['schema'], undefined, 'name and version travel in one header');
       assert.match(event.headers['traceparent']!, new RegExp(`^00-${traceIds.get(t)}-[0-9a-f]{16}-01$`));
       assert.equal(activeTraceId, traceIds.get(t), `${label}: ${t} handler runs in the producer's trace`);
       assert.equal(event.attempt, 1);

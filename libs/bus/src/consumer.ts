@@ -36,7 +36,11 @@ export interface ConsumeOptions<T extends TopicName> {
   handlerRetryMaxMs?: number;
   /** Partitions handled in parallel (order is kept within a partition; default 1). */
   partitionsConsumedConcurrently?: number;
-  /** Offsets are committed at the end of every batch and at least this often within one (1 s). */
+  /**
+   * Handled offsets are committed (all partitions in one request) at most this often while
+   * messages keep coming, and within this long once they stop; close() commits at once (1 s).
+   * 0 commits at the end of every batch. A crash or rebalance redelivers what was not committed.
+   */
   commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;

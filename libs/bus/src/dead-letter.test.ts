@@ -65,16 +65,21 @@ test('a payload that does not decode, or names another schema, is dead-lettered 
           value: wrongSchema,
           headers: { schema: 'tapeline.events.v1.TradeEvent', 'schema-version': '1' },
         },
+        {
+          key: 'AAPL.XNAS',
+          value: wrongSchema,
+          headers: { 'event-schema': 'tapeline.events.v1.QuoteEvent;v=2' },
+        },
       ],
     });
     await bus.publish('quotes', quote('AAPL.XNAS', 3));
     await waitFor('the good quote after the bad ones', () => good.length === 1);
     assert.equal(good[0]!.value.sequence, '3');
-    assert.equal(good[0]!.offset, '2');
+    assert.equal(good[0]!.offset, '3');
 
-    const dlq = await readRaw(bus.topics.deadLetterName('quotes'), 2);
-    assert.equal(dlq.length, 2);
-    const [d0, d1] = dlq as [KafkaMessage, KafkaMessage];
+    const dlq = await readRaw(bus.topics.deadLetterName('quotes'), 3);
+    assert.equal(dlq.length, 3);
+    const [d0, d1, d2] = dlq as [KafkaMessage, KafkaMessage, KafkaMessage];
     assert.equal(d0.key?.toString(), 'AAPL.XNAS');
     assert.deepEqual(d0.value, garbage, 'original bytes kept');
     assert.match(header(d0, 'dlq-reason')!, /^decode-error: /);
@@ -94,7 +99,11 @@ test('a payload that does not decode, or names another schema, is dead-lettered 
       'schema-mismatch: expected tapeline.events.v1.QuoteEvent, got tapeline.events.v1.TradeEvent',
     );
     assert.equal(header(d1, 'dlq-source-offset'), '1');
-    assert.equal(bus.stats().deadLettered, 2);
+    assert.equal(
+      header(d2, 'dlq-reason'),
+      'schema-mismatch: expected tapeline.events.v1.QuoteEvent;v=1, got tapeline.events.v1.QuoteEvent;v=2',
+    );
+    assert.equal(bus.stats().deadLettered, 3);
   } finally {
     await raw.disconnect();
     await bus.close();
@@ -146,7 +155,7 @@ test('a handler that throws is retried; one that always throws is dead-lettered 
     assert.equal(dlq.length, 2);
     assert.equal(header(dlq[0]!, 'dlq-reason'), 'handler-error: cannot book trade (after 4 attempts)');
     assert.equal(header(dlq[0]!, 'dlq-source-offset'), '1');
-    assert.equal(header(dlq[0]!, 'schema'), 'tapeline.events.v1.TradeEvent');
+    assert.equal(header(dlq[0]!, 'event-schema'), 'tapeline.events.v1.TradeEvent;v=1');
     assert.deepEqual(eventsV1.TradeEvent.decode(dlq[0]!.value!).tradeId, 'broken');
     assert.equal(header(dlq[1]!, 'dlq-reason'), 'handler-error: negative size (poison message)');
     assert.equal(bus.stats().handlerRetries, 2 + 3);
@@ -255,6 +264,45 @@ test('close() is graceful: the message in hand finishes and is committed', async
     assert.equal(consumer.state(), 'closed');
     const r = await admin.fetchOffsets({ groupId: 'graceful', topics: [bus.topics.name('quotes')] });
     assert.equal(r[0]!.partitions[0]!.offset, '1', 'the first message committed, the second left for later');
+  } finally {
+    await admin.disconnect();
+    await bus.close();
+  }
+});
+
+test('offsets are committed per interval, not per batch: a quiet consumer and close() commit what was handled', async () => {
+  const prefix = uniquePrefix();
+  const bus = testBus(broker.brokers, prefix, {}, 1);
+  const admin = kafka.admin();
+  try {
+    await bus.ensureTopics();
+    await admin.connect();
+    const topic = bus.topics.name('quotes');
+    const committed = async (groupId: string): Promise<string | undefined> =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset;
+    const seen: number[] = [];
+    const consumer = await bus.consume({
+      groupId: 'interval',
+      topics: ['quotes'],
+      fromBeginning: true,
+      commitIntervalMs: 3000,
+      handler: (e) => void seen.push(Number(e.value.sequence)),
+    });
+    await bus.publishMany('quotes', [quote('A', 0), quote('A', 1)]);
+    await waitFor('the first batch committed', async () => (await committed('interval')) === '2');
+    const commits = bus.stats().offsetCommits;
+    await bus.publishMany('quotes', [quote('A', 2)]);
+    await waitFor('the next message handled', () => seen.length === 3);
+    assert.equal(await committed('interval'), '2', 'not committed again within the interval');
+    await waitFor('the quiet consumer to commit', async () => (await committed('interval')) === '3');
+    assert.equal(bus.stats().offsetCommits, commits + 1);
+
+    await bus.publishMany('quotes', [quote('A', 3), quote('A', 4)]);
+    await waitFor('two more handled', () => seen.length === 5);
+    await consumer.close();
+    assert.equal(await committed('interval'), '5', 'close() commits what was handled');
+    assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+    assert.equal(bus.stats().messagesConsumed, 5);
   } finally {
     await admin.disconnect();
     await bus.close();

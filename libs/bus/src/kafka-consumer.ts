@@ -15,13 +15,20 @@ import {
   type EventConsumer,
   type EventHandler,
 } from './consumer';
-import { type TopicRegistry, type TopicName, type TopicPayloads, type TopicSpec } from './topics';
+import {
+  LEGACY_SCHEMA_HEADER,
+  SCHEMA_HEADER,
+  type TopicRegistry,
+  type TopicName,
+  type TopicPayloads,
+  type TopicSpec,
+} from './topics';
+import { FastReader } from './wire-codec';
 
 const ABANDON = 0;
 const DONE = 1;
 type Outcome = typeof ABANDON | typeof DONE;
 const ABORTED = Symbol('aborted');
-const EMPTY = new Uint8Array(0);
 
 class Delivery<T extends TopicName> implements ConsumedEventOf<T> {
   private decodedHeaders: Record<string, string> | undefined;
@@ -55,6 +62,21 @@ class Delivery<T extends TopicName> implements ConsumedEventOf<T> {
   }
 }
 
+interface PendingOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read, as Kafka commits it. */
+  offset: string;
+}
+
+/** A subscribed topic's spec and the schema header values its messages must carry. */
+interface ExpectedSchema {
+  spec: TopicSpec;
+  logical: TopicName;
+  schemaIdBuf: Buffer;
+  schemaBuf: Buffer;
+}
+
 interface BatchJob {
   abort: (() => void) | null;
 }
@@ -64,7 +86,7 @@ interface BatchJob {
  * committed only after its handler finished (or it was dead-lettered), so a crash redelivers,
  * never loses. A message whose handler keeps throwing is retried with backoff handlerAttempts
  * times and then dead-lettered with the reason, so one poison message cannot block its
- * partition forever. Payloads that do not decode, or whose `schema` header names another
+ * partition forever. Payloads that do not decode, or whose schema header names another
  * message, go to the dead-letter topic at once.
  */
 export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
@@ -76,10 +98,7 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private readonly commitIntervalMs: number;
-  private readonly expectedSchema = new Map<
-    string,
-    { spec: TopicSpec; logical: TopicName; schemaBuf: Buffer }
-  >();
+  private readonly expectedSchema = new Map<string, ExpectedSchema>();
   private readonly jobs = new Set<BatchJob>();
   private stopping = false;
   private aborted = false;
@@ -89,6 +108,16 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
   // publishMany carry the same headers, so one extraction serves the run of them.
   private traceHeaders: KafkaMessage['headers'] = undefined;
   private traceContext: Context | undefined = undefined;
+  // One protobuf reader for every payload (decoding is synchronous, so it is never shared).
+  private readonly reader = new FastReader();
+  // Offsets handled but not committed yet (the next offset to read), by topic and partition.
+  // Commits are batch-level: all of them in one request, at most every commitIntervalMs while
+  // messages keep coming, and once the consumer goes quiet or closes.
+  private readonly pending = new Map<string, PendingOffset>();
+  private lastCommitAt = 0;
+  // Commits run one after another, so a later offset is never overwritten by an earlier one.
+  private commitChain: Promise<void> = Promise.resolve();
+  private idleCommit: NodeJS.Timeout | null = null;
 
   constructor(
     kafka: Kafka,
@@ -107,7 +136,12 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     this.commitIntervalMs = options.commitIntervalMs ?? 1000;
     for (const t of this.topics) {
       const spec = registry.spec(t);
-      this.expectedSchema.set(registry.name(t), { spec, logical: t, schemaBuf: Buffer.from(spec.schema) });
+      this.expectedSchema.set(registry.name(t), {
+        spec,
+        logical: t,
+        schemaIdBuf: Buffer.from(spec.schemaId),
+        schemaBuf: Buffer.from(spec.schema),
+      });
     }
     this.kc = kafka.consumer({
       groupId: options.groupId,
@@ -127,8 +161,14 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
       );
       if (!this.stopping) this.current = restart ? 'starting' : 'crashed';
     });
-    this.kc.on(this.kc.events.GROUP_JOIN, () => {
+    this.kc.on(this.kc.events.GROUP_JOIN, (e) => {
       if (!this.stopping) this.current = 'running';
+      // Offsets of partitions now assigned elsewhere are not ours to commit: their messages may
+      // be handled again by the new owner (at least once), but its commits are never rewound.
+      const assigned = (e.payload as { memberAssignment?: Record<string, number[]> }).memberAssignment ?? {};
+      for (const [k, p] of this.pending) {
+        if (!assigned[p.topic]?.includes(p.partition)) this.pending.delete(k);
+      }
     });
   }
 
@@ -169,6 +209,13 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     this.stopping = true;
     this.current = 'closing';
     if (abort) for (const job of this.jobs) job.abort?.();
+    if (this.idleCommit !== null) clearTimeout(this.idleCommit);
+    this.idleCommit = null;
+    // What was handled before close() is committed now; a batch still running commits its own
+    // progress when it stops (abort() commits nothing: commitPending checks for it).
+    await this.commitPending((offsets) => this.kc.commitOffsets(offsets)).catch((err: unknown) => {
+      this.logger.warn({ err, groupId: this.groupId }, 'bus consumer offset commit on close failed');
+    });
     try {
       // kafkajs waits for the running eachBatch, which stops after the message in hand.
       await this.kc.disconnect();
@@ -188,19 +235,16 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
     const job: BatchJob = { abort: null };
     this.jobs.add(job);
     const { partition, topic } = batch;
+    const key = `${topic}\0${partition}`;
     let lastDone: string | null = null;
-    let committedThrough: string | null = null;
-    let lastCommitAt = performance.now();
-    const commit = async (): Promise<void> => {
-      if (lastDone === null || lastDone === committedThrough || this.aborted) return;
-      const through = lastDone;
-      await commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: nextOffset(through) }] }],
-      });
-      committedThrough = through;
-      lastCommitAt = performance.now();
-      this.stats.offsetCommits++;
+    // Handled through lastDone: resolved for kafkajs (where a refetch starts) and pending commit.
+    const handled = (): void => {
+      if (lastDone === null) return;
+      resolveOffset(lastDone);
+      this.pending.set(key, { topic, partition, offset: nextOffset(lastDone) });
     };
+    const commit = (): Promise<void> =>
+      this.commitPending((offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }));
     try {
       const messages = batch.messages;
       for (let i = 0; i < messages.length; i++) {
@@ -212,29 +256,61 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
         if (typeof outcome !== 'number') outcome = await outcome;
         if (outcome === ABANDON) break;
         lastDone = m.offset;
-        this.stats.messagesConsumed++;
-        if ((i & 255) === 255 && performance.now() - lastCommitAt >= this.commitIntervalMs) {
-          resolveOffset(lastDone);
+        if ((i & 255) === 255 && performance.now() - this.lastCommitAt >= this.commitIntervalMs) {
+          handled();
           await commit();
           await heartbeat();
         }
       }
-      if (lastDone !== null) resolveOffset(lastDone);
-      await commit();
+      handled();
+      if (this.stopping || performance.now() - this.lastCommitAt >= this.commitIntervalMs) await commit();
+      else this.scheduleIdleCommit();
     } catch (err) {
       // Keep what was handled (unless aborting), then let kafkajs restart from there.
-      if (lastDone !== null && !this.aborted) resolveOffset(lastDone);
+      if (!this.aborted) handled();
       await commit().catch(() => undefined);
       throw err;
     } finally {
       this.jobs.delete(job);
+      if (lastDone !== null) this.stats.messagesConsumed += countThrough(batch.messages, lastDone);
     }
+  }
+
+  /** Commits every pending offset with `send`, after the commits already under way. */
+  private commitPending(send: (offsets: PendingOffset[]) => Promise<unknown>): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.aborted || this.pending.size === 0) return;
+      const taken = [...this.pending];
+      this.lastCommitAt = performance.now();
+      await send(taken.map(([, p]) => p));
+      // An offset that moved on while this commit was under way stays pending.
+      for (const [k, p] of taken) if (this.pending.get(k) === p) this.pending.delete(k);
+      this.stats.offsetCommits++;
+    };
+    const p = this.commitChain.then(run);
+    this.commitChain = p.catch(() => undefined);
+    return p;
+  }
+
+  // Handled offsets are committed within commitIntervalMs even when no further batch comes.
+  private scheduleIdleCommit(): void {
+    if (this.idleCommit !== null || this.pending.size === 0) return;
+    const wait = Math.max(0, this.commitIntervalMs - (performance.now() - this.lastCommitAt));
+    this.idleCommit = setTimeout(() => {
+      this.idleCommit = null;
+      if (this.stopping) return; // shutdown() commits
+      this.commitPending((offsets) => this.kc.commitOffsets(offsets)).catch((err: unknown) => {
+        this.logger.warn({ err, groupId: this.groupId }, 'bus consumer offset commit failed, retrying');
+        this.scheduleIdleCommit();
+      });
+    }, wait);
+    this.idleCommit.unref();
   }
 
   // Synchronous unless something needs waiting for (an async handler, a retry, a dead letter),
   // so the common case costs no promise per message.
   private processOne(
-    entry: { spec: TopicSpec; logical: TopicName; schemaBuf: Buffer },
+    entry: ExpectedSchema,
     topic: string,
     partition: number,
     m: KafkaMessage,
@@ -243,24 +319,32 @@ export class KafkaEventConsumer<T extends TopicName> implements EventConsumer {
   ): Outcome | Promise<Outcome> {
     const { spec } = entry;
     const rawHeaders = m.headers;
-    const schemaHeader = rawHeaders === undefined ? undefined : lastValue(rawHeaders['schema']);
-    if (schemaHeader !== undefined) {
-      const matches = Buffer.isBuffer(schemaHeader)
-        ? sameBytes(schemaHeader, entry.schemaBuf)
-        : schemaHeader === spec.schema;
-      if (!matches) {
+    if (rawHeaders !== undefined) {
+      // event-schema when the message has it; messages of earlier producers carry `schema`.
+      let expected = spec.schemaId;
+      let expectedBuf = entry.schemaIdBuf;
+      let schemaHeader = lastValue(rawHeaders[SCHEMA_HEADER]);
+      if (schemaHeader === undefined) {
+        expected = spec.schema;
+        expectedBuf = entry.schemaBuf;
+        schemaHeader = lastValue(rawHeaders[LEGACY_SCHEMA_HEADER]);
+      }
+      if (
+        schemaHeader !== undefined &&
+        !(Buffer.isBuffer(schemaHeader) ? sameBytes(schemaHeader, expectedBuf) : schemaHeader === expected)
+      ) {
         return this.deadLetter(
           topic,
           partition,
           m,
-          `schema-mismatch: expected ${spec.schema}, got ${String(schemaHeader)}`,
+          `schema-mismatch: expected ${expected}, got ${String(schemaHeader)}`,
         );
       }
     }
     let value: TopicPayloads[T];
     try {
       if (m.value === null) throw new Error('message has no value');
-      value = spec.codec.decode(m.value ?? EMPTY) as TopicPayloads[T];
+      value = spec.codec.decode(this.reader.reset(m.value)) as TopicPayloads[T];
     } catch (err) {
       return this.deadLetter(topic, partition, m, `decode-error: ${describe(err)}`);
     }
@@ -445,6 +529,22 @@ function decodeHeaders(raw: KafkaMessage['headers']): Record<string, string> {
     if (v !== undefined) out[k] = v.toString();
   }
   return out;
+}
+
+function byTopic(offsets: PendingOffset[]): Array<{ topic: string; partitions: PendingOffset[] }> {
+  const topics = new Map<string, PendingOffset[]>();
+  for (const o of offsets) {
+    const list = topics.get(o.topic);
+    if (list === undefined) topics.set(o.topic, [o]);
+    else list.push(o);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** How many of the batch's messages come before and at `offset` (those that were handled). */
+function countThrough(messages: readonly KafkaMessage[], offset: string): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.offset === offset) return i + 1;
+  return 0;
 }
 
 function nextOffset(offset: string): string {

@@ -1,4 +1,3 @@
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
   Partitioners,
   type ICustomPartitioner,
@@ -12,7 +11,8 @@ import type { BusLogger } from './logger';
 import type { BusStats } from './stats';
 import { activeTraceHeaders } from './trace-context';
 import type { EventProducer, ProducerOptions, RawHeaders, RawSender } from './producer';
-import { type TopicRegistry, type TopicName, type TopicPayloads } from './topics';
+import { SCHEMA_HEADER, type TopicRegistry, type TopicName, type TopicPayloads } from './topics';
+import { FastWriter } from './wire-codec';
 
 interface Ticket {
   pending: number;
@@ -82,7 +82,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
 
   private readonly keyCache = new Map<string, Buffer>();
   // Reused for every encode: finish() hands out a copy and resets it, so one writer serves all.
-  private readonly writer = new BinaryWriter();
+  private readonly writer = new FastWriter();
   private readonly baseHeaders = new Map<TopicName, Record<string, Buffer>>();
 
   constructor(
@@ -112,10 +112,7 @@ export class KafkaEventProducer implements EventProducer, RawSender {
     });
     for (const t of registry.all()) {
       const spec = registry.spec(t);
-      this.baseHeaders.set(t, {
-        schema: Buffer.from(spec.schema),
-        'schema-version': Buffer.from(spec.schemaVersion),
-      });
+      this.baseHeaders.set(t, { [SCHEMA_HEADER]: Buffer.from(spec.schemaId) });
     }
   }
 

@@ -380,7 +380,7 @@ test('librdkafka reads back what the bus produced: keys, values and headers, CRC
       assert.ok(m, `event ${i} read back`);
       assert.deepEqual(m.value, Buffer.from(eventsV1.QuoteEvent.encode(e).finish()), `event ${i} value`);
       assert.equal(m.key?.toString(), e.instrumentId, `event ${i} key`);
-      const schema = 'schema=tapeline.events.v1.QuoteEvent,schema-version=1';
+      const schema = 'event-schema=tapeline.events.v1.QuoteEvent;v=1';
       if (i < 250) assert.equal(m.headers, schema, `event ${i} headers`);
       else
         assert.equal(

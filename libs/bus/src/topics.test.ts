@@ -18,6 +18,7 @@ test('TopicRegistry derives keys and schema names from the event', () => {
   for (const t of TOPIC_NAMES) {
     assert.equal(r.keyOf(t, SAMPLES[t] as never), EXPECTED_KEY[t], t);
     assert.equal(r.spec(t).schema, SCHEMA[t]);
+    assert.equal(r.spec(t).schemaId, `${SCHEMA[t]};v=1`);
     assert.equal(r.spec(t).schemaVersion, '1');
   }
   assert.throws(() => r.spec('nope' as never), /unknown bus topic "nope"/);

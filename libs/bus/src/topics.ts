@@ -36,10 +36,12 @@ export interface Codec<T> {
 /** What the bus knows about one topic: how to (de)serialise its payload and key it. */
 export interface TopicSpec<T extends TopicName = TopicName> {
   readonly topic: T;
-  /** Fully-qualified protobuf message name, sent in the `schema` header. */
+  /** Fully-qualified protobuf message name, e.g. `tapeline.events.v1.QuoteEvent`. */
   readonly schema: string;
-  /** Major version of the schema package (`v1` → `1`), sent in the `schema-version` header. */
+  /** Major version of the schema package (`v1` → `1`). */
   readonly schemaVersion: string;
+  /** Name and version as the `event-schema` header carries them: `<schema>;v=<schemaVersion>`. */
+  readonly schemaId: string;
   readonly codec: Codec<TopicPayloads[T]>;
   /** Partition key: one key is always in order. Empty string = no key. */
   readonly keyOf: (event: TopicPayloads[T]) => string;
@@ -53,10 +55,12 @@ function spec<T extends TopicName>(
   codec: Codec<TopicPayloads[T]>,
   keyOf: (event: TopicPayloads[T]) => string,
 ): TopicSpec<T> {
+  const schema = `${eventsV1.protobufPackage}.${messageName}`;
   return {
     topic,
-    schema: `${eventsV1.protobufPackage}.${messageName}`,
+    schema,
     schemaVersion: SCHEMA_VERSION,
+    schemaId: `${schema};v=${SCHEMA_VERSION}`,
     codec,
     keyOf,
   };
@@ -76,6 +80,17 @@ const SPECS: { readonly [T in TopicName]: TopicSpec<T> } = {
 };
 
 export const DLQ_SUFFIX = '.dlq';
+
+/**
+ * Header naming the payload's schema and its version in one value (`TopicSpec.schemaId`): one
+ * header instead of two halves what producing and consuming spend on headers per message.
+ */
+export const SCHEMA_HEADER = 'event-schema';
+/**
+ * What producers wrote before `event-schema`: the message name alone (plus `schema-version`).
+ * Still checked when a message carries it instead, so older messages are refused the same way.
+ */
+export const LEGACY_SCHEMA_HEADER = 'schema';
 
 /**
  * Maps logical topics to their physical names under the environment prefix, and back, and hands

@@ -89,3 +89,55 @@ test('rejects a non-positive diff bound', () => {
     /maxDiffsPerKey must be a positive integer/,
   );
 });
+
+test('facts within the bound are all delivered in order, without a gap', () => {
+  const m = new ConflatingMailbox<number>({ maxDiffsPerKey: 3 });
+  for (const t of [1, 2, 3]) m.publishFact('A', t);
+  assert.deepEqual(
+    drain(m),
+    [1, 2, 3].map((value) => ({ kind: 'update', key: 'A', value })),
+  );
+  assert.equal(m.stats.factsDropped, 0);
+});
+
+test('past the bound the newest pending fact makes way, and the next delivered one names the gap', () => {
+  const m = new ConflatingMailbox<number>({ maxDiffsPerKey: 3 });
+  for (let t = 1; t <= 10; t++) m.publishFact('A', t);
+  m.publishFact('B', 100);
+  // Memory stays at the bound however far behind the subscriber is.
+  assert.equal(m.pending, 4);
+  assert.deepEqual(drain(m), [
+    { kind: 'update', key: 'A', value: 1 },
+    { kind: 'update', key: 'B', value: 100 },
+    { kind: 'update', key: 'A', value: 2 },
+    { kind: 'update', key: 'A', value: 10, gap: { count: 7, first: 3, last: 9 } },
+  ]);
+  assert.equal(m.stats.factsDropped, 7);
+  assert.equal(m.stats.gaps, 1);
+  assert.equal(m.stats.delivered, 4);
+});
+
+test('a subscriber that catches up gets every fact again, and a second overflow opens a second gap', () => {
+  const m = new ConflatingMailbox<number>({ maxDiffsPerKey: 2 });
+  for (let t = 1; t <= 4; t++) m.publishFact('A', t); // [1, 4 gap 2..3]
+  assert.deepEqual(m.take(), { kind: 'update', key: 'A', value: 1 });
+  m.publishFact('A', 5); // room again: queued behind the gapped one
+  m.publishFact('A', 6); // full: 5 makes way
+  assert.deepEqual(drain(m), [
+    { kind: 'update', key: 'A', value: 4, gap: { count: 2, first: 2, last: 3 } },
+    { kind: 'update', key: 'A', value: 6, gap: { count: 1, first: 5, last: 5 } },
+  ]);
+  m.publishFact('A', 7);
+  assert.deepEqual(drain(m), [{ kind: 'update', key: 'A', value: 7 }]);
+  assert.equal(m.stats.gaps, 2);
+  // Every published fact is either delivered or counted in exactly one gap.
+  assert.equal(m.stats.delivered + m.stats.factsDropped, m.stats.published);
+});
+
+test('with a bound of one the single pending fact is the newest, carrying everything it replaced', () => {
+  const m = new ConflatingMailbox<string>({ maxDiffsPerKey: 1 });
+  for (const t of ['t1', 't2', 't3', 't4']) m.publishFact('A', t);
+  assert.deepEqual(drain(m), [
+    { kind: 'update', key: 'A', value: 't4', gap: { count: 3, first: 't1', last: 't3' } },
+  ]);
+});

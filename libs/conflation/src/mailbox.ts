@@ -3,15 +3,27 @@
 // keeps at most one pending value per latest-wins key (quotes, forming bars) and a bounded run of
 // diffs per sequenced key (depth). A diff run that overflows is dropped as a whole and replaced by a
 // resync marker: the subscriber then sends a fresh snapshot, so a client never sees a book with a
-// hole in it. Keys are served round-robin so one busy instrument cannot starve the others.
+// hole in it. Facts (trades, alerts) can be neither conflated nor rebuilt from a snapshot: they
+// are kept in order up to the same bound, and past it the newest pending fact is replaced by the
+// one arriving, the replaced ones summed up in a gap the survivor carries, so the subscriber learns
+// exactly what it missed and can fetch it from history. Keys are served round-robin so one busy
+// instrument cannot starve the others.
+
+/** Facts of one key dropped in a row for a subscriber too slow for them, oldest first. */
+export interface Gap<T> {
+  readonly count: number;
+  readonly first: T;
+  readonly last: T;
+}
 
 export type Delivery<T> =
-  | { readonly kind: 'update'; readonly key: string; readonly value: T }
+  /** `gap`: facts of `key` dropped just before this one (publishFact only). */
+  | { readonly kind: 'update'; readonly key: string; readonly value: T; readonly gap?: Gap<T> }
   /** The diffs of `key` were dropped: send a fresh snapshot before anything else of that key. */
   | { readonly kind: 'resync'; readonly key: string };
 
 export interface MailboxOptions {
-  /** Pending diffs per sequenced key before the run is dropped for a resync (default 256). */
+  /** Pending diffs (or facts) per sequenced key before overflow handling starts (default 256). */
   maxDiffsPerKey?: number;
 }
 
@@ -23,13 +35,20 @@ export interface MailboxStats {
   /** Diffs dropped by overflow or while a resync was pending. */
   diffsDropped: number;
   resyncs: number;
+  /** Facts dropped by overflow (each is in the gap of a fact delivered later). */
+  factsDropped: number;
+  /** Gaps opened: runs of dropped facts. */
+  gaps: number;
 }
 
 interface Slot<T> {
   queued: boolean;
   latest: T | undefined;
   hasLatest: boolean;
+  /** Pending diffs or facts, in order; a key takes one kind only. */
   diffs: T[];
+  /** Facts only: the gap each pending fact carries, index for index with `diffs`. */
+  gaps: (Gap<T> | undefined)[];
   resync: boolean;
 }
 
@@ -48,7 +67,15 @@ export class ConflatingMailbox<T> {
   private waiter: (() => void) | undefined;
   private closed = false;
   private readonly maxDiffs: number;
-  readonly stats: MailboxStats = { published: 0, delivered: 0, conflated: 0, diffsDropped: 0, resyncs: 0 };
+  readonly stats: MailboxStats = {
+    published: 0,
+    delivered: 0,
+    conflated: 0,
+    diffsDropped: 0,
+    resyncs: 0,
+    factsDropped: 0,
+    gaps: 0,
+  };
 
   constructor(options: MailboxOptions = {}) {
     this.maxDiffs = options.maxDiffsPerKey ?? 256;
@@ -102,6 +129,33 @@ export class ConflatingMailbox<T> {
     this.enqueue(key, slot);
   }
 
+  /**
+   * One fact of a sequenced stream (a trade, an alert): never conflated and never silently lost.
+   * Within the bound it is queued; past it, the newest pending fact makes way for this one and
+   * joins the gap this one carries. Memory stays at the bound, the older pending facts still go
+   * out in order, and the live edge keeps moving for the subscriber.
+   */
+  publishFact(key: string, value: T): void {
+    if (this.closed) return;
+    this.stats.published++;
+    const slot = this.slot(key);
+    if (slot.diffs.length < this.maxDiffs) {
+      slot.diffs.push(value);
+      slot.gaps.push(undefined);
+    } else {
+      const i = slot.diffs.length - 1;
+      const dropped = slot.diffs[i]!;
+      const gap = slot.gaps[i];
+      slot.diffs[i] = value;
+      slot.gaps[i] = gap
+        ? { count: gap.count + 1, first: gap.first, last: dropped }
+        : { count: 1, first: dropped, last: dropped };
+      if (!gap) this.stats.gaps++;
+      this.stats.factsDropped++;
+    }
+    this.enqueue(key, slot);
+  }
+
   /** Takes the next delivery, or undefined when nothing is pending. */
   take(): Delivery<T> | undefined {
     while (this.head < this.ready.length) {
@@ -118,7 +172,9 @@ export class ConflatingMailbox<T> {
         slot.resync = false;
         out = { kind: 'resync', key };
       } else if (slot.diffs.length > 0) {
-        out = { kind: 'update', key, value: slot.diffs.shift()! };
+        const value = slot.diffs.shift()!;
+        const gap = slot.gaps.length > 0 ? slot.gaps.shift() : undefined;
+        out = gap ? { kind: 'update', key, value, gap } : { kind: 'update', key, value };
       } else if (slot.hasLatest) {
         out = { kind: 'update', key, value: slot.latest as T };
         slot.latest = undefined;
@@ -172,7 +228,7 @@ export class ConflatingMailbox<T> {
   private slot(key: string): Slot<T> {
     let s = this.slots.get(key);
     if (!s) {
-      s = { queued: false, latest: undefined, hasLatest: false, diffs: [], resync: false };
+      s = { queued: false, latest: undefined, hasLatest: false, diffs: [], gaps: [], resync: false };
       this.slots.set(key, s);
     }
     return s;

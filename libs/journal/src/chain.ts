@@ -1,4 +1,4 @@
-import { CANONICAL_VERSION, hashEntry, stateText } from './canonical';
+import { CANONICAL_VERSION, hashEntry, hashWithStates, rememberStateTexts, stateText } from './canonical';
 import { GENESIS_PREV_HASH, JOURNAL_ENTRY_KINDS, type JournalDraft, type JournalEntry } from './entry';
 import { JournalError } from './errors';
 import { randomUUID } from 'node:crypto';
@@ -51,9 +51,9 @@ export class JournalChain {
     if (recordedAtMicros < 0n) throw new JournalError('BAD_ENTRY', `negative time ${recordedAtMicros}`);
     const before = draft.before ?? null;
     const after = draft.after ?? null;
-    // Canonicalise now so that an unrecordable document fails the append, not a later verification.
-    stateText(before);
-    stateText(after);
+    // Canonicalised once, here: an unrecordable document fails the append (not a later
+    // verification), and the texts are hashed and remembered for writing the entry.
+    const states = { before: stateText(before), after: stateText(after) };
     const unsealed = {
       version: CANONICAL_VERSION,
       sequence: this.last.sequence + 1n,
@@ -69,7 +69,8 @@ export class JournalChain {
       after,
       prevHash: this.last.hash,
     };
-    const entry: JournalEntry = { ...unsealed, hash: hashEntry(unsealed) };
+    const entry: JournalEntry = { ...unsealed, hash: hashWithStates(unsealed, states) };
+    rememberStateTexts(entry, states.before, states.after);
     this.last = { sequence: entry.sequence, hash: entry.hash };
     return entry;
   }

@@ -6,6 +6,8 @@ export const JOURNAL_ENTRY_KINDS = [
   'execution',
   'kill_switch',
   'limit.change',
+  // A command of the oms's simulated venue that is no order's transition (book seed, expiry, end of day).
+  'venue.command',
 ] as const;
 export type JournalEntryKind = (typeof JOURNAL_ENTRY_KINDS)[number];
 

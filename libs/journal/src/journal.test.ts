@@ -94,6 +94,40 @@ test('canonical JSON sorts keys at every depth and writes bigint as a string', (
   assert.equal(one, two);
 });
 
+test('canonical JSON escapes strings and keys as JSON does and keeps empty containers and negatives', () => {
+  const text = canonicalJson({
+    'é"k': 'line\nbreak "quoted" \u2028',
+    n: -12.5,
+    big: -42n,
+    empty: {},
+    list: [[], null, false, { y: 2, x: 1 }],
+  });
+  assert.equal(
+    text,
+    '{"big":"-42","empty":{},"list":[[],null,false,{"x":1,"y":2}],"n":-12.5,"é\\"k":"line\\nbreak \\"quoted\\" \u2028"}',
+  );
+  assert.deepEqual(JSON.parse(text), {
+    big: '-42',
+    empty: {},
+    list: [[], null, false, { x: 1, y: 2 }],
+    n: -12.5,
+    'é"k': 'line\nbreak "quoted" \u2028',
+  });
+});
+
+test('a sealed entry is written with the state texts it was hashed with, and re-hashes from its documents', () => {
+  const entries = buildChain(3);
+  for (const entry of entries) {
+    const row = toJournalRow(entry);
+    assert.equal(row.before_state, entry.before === null ? '' : canonicalJson(entry.before));
+    assert.equal(row.after_state, entry.after === null ? '' : canonicalJson(entry.after));
+    assert.equal(toJournalEntryEvent(entry).afterState, row.after_state);
+    // A copy has no remembered texts: its hash comes from the documents themselves.
+    const { hash, ...unsealed } = entry;
+    assert.equal(hashEntry({ ...unsealed }), hash);
+  }
+});
+
 test('the same entry hashes the same whatever the key order of its states', () => {
   const [entry] = buildChain(2).slice(1);
   const reordered: JournalEntry = {

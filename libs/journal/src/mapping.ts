@@ -1,10 +1,11 @@
 import type { eventsV1 } from '@tapeline/contracts';
-import { CANONICAL_VERSION, stateText } from './canonical';
+import { CANONICAL_VERSION, entryStateTexts } from './canonical';
 import { JOURNAL_ENTRY_KINDS, type JournalEntry, type JournalEntryKind, type JsonObject } from './entry';
 import { JournalError } from './errors';
 
 /** Bus payload (topic `journal`, key = account id): every hashed field travels, so a consumer can re-verify. */
 export function toJournalEntryEvent(entry: JournalEntry): eventsV1.JournalEntry {
+  const states = entryStateTexts(entry);
   return {
     sequence: entry.sequence.toString(),
     entryId: entry.entryId,
@@ -15,8 +16,8 @@ export function toJournalEntryEvent(entry: JournalEntry): eventsV1.JournalEntry 
     accountId: entry.accountId,
     subjectId: entry.subjectId,
     instrumentId: entry.instrumentId,
-    beforeState: stateText(entry.before),
-    afterState: stateText(entry.after),
+    beforeState: states.before,
+    afterState: states.after,
     prevHash: Buffer.from(entry.prevHash, 'hex'),
     hash: Buffer.from(entry.hash, 'hex'),
   };
@@ -97,6 +98,7 @@ export function journalTableDdl(table = 'journal'): string {
 }
 
 export function toJournalRow(entry: JournalEntry): JournalRow {
+  const states = entryStateTexts(entry);
   return {
     hash_version: entry.version,
     sequence: entry.sequence.toString(),
@@ -111,8 +113,8 @@ export function toJournalRow(entry: JournalEntry): JournalRow {
     account_id: entry.accountId,
     subject_id: entry.subjectId,
     instrument_id: entry.instrumentId,
-    before_state: stateText(entry.before),
-    after_state: stateText(entry.after),
+    before_state: states.before,
+    after_state: states.after,
     prev_hash: entry.prevHash,
     hash: entry.hash,
   };

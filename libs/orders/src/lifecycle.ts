@@ -190,21 +190,29 @@ export const ORDER_LIFECYCLE: readonly LifecycleRule[] = Object.freeze([
   // Filled, Canceled, Replaced, Rejected and Expired are terminal: no rules.
 ]);
 
-const RULES = new Map<string, LifecycleRule>(ORDER_LIFECYCLE.map((r) => [`${r.from}:${r.trigger}`, r]));
+// By state, then trigger: a lookup per transition that builds no key.
+const RULES = new Map<tradingV1.OrdStatus, Map<LifecycleTrigger, LifecycleRule>>();
+for (const r of ORDER_LIFECYCLE) {
+  let byTrigger = RULES.get(r.from);
+  if (byTrigger === undefined) RULES.set(r.from, (byTrigger = new Map()));
+  byTrigger.set(r.trigger, r);
+}
 
 /** The rule for this state and trigger, or undefined when the table refuses it. */
 export function lifecycleRule(
   from: tradingV1.OrdStatus,
   trigger: LifecycleTrigger,
 ): LifecycleRule | undefined {
-  return RULES.get(`${from}:${trigger}`);
+  return RULES.get(from)?.get(trigger);
 }
 
-const LIVE_STATUSES = new Set(ORDER_LIFECYCLE.map((r) => r.from));
+// Indexed by status (small non-negative integers): asked several times per event.
+const LIVE: boolean[] = [];
+for (const status of RULES.keys()) LIVE[status] = true;
 
 /** No rule leaves this state: Filled, Canceled, Replaced, Rejected, Expired. */
 export function isTerminal(status: tradingV1.OrdStatus): boolean {
-  return !LIVE_STATUSES.has(status);
+  return LIVE[status] !== true;
 }
 
 /** "PARTIALLY_FILLED" for messages. */

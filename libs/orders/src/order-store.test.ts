@@ -179,6 +179,31 @@ test('treats a repeated cancel or replace request as the same request', () => {
   assert.equal(store.apply(ev('CancelRequest', { clOrdId: 'c3' })).kind, 'duplicate');
 });
 
+test('matches a repeated submission against the original request after a replace changed the order', () => {
+  const store = ackedStore();
+  store.apply(ev('ReplaceRequest', { clOrdId: 'c2', orderQty: 20n, price: 10030n }));
+  store.apply(ev('ReplaceAck'));
+  store.apply(ev('ReplaceRequest', { clOrdId: 'c3', orderQty: 30n }));
+  store.apply(ev('ReplaceAck'));
+  assert.equal(store.require('o1').orderQty, 30n);
+  const again = store.apply(submit('o2'));
+  assert.equal(again.kind === 'duplicate' && again.order.orderId, 'o1');
+  assert.equal(store.findSubmission(request())?.orderId, 'o1');
+  assert.throws(() => store.apply(submit('o3', { orderQty: 30n })), DuplicateClOrdIdError);
+  assert.throws(() => store.findSubmission(request({ orderQty: 20n, price: 10030n })), DuplicateClOrdIdError);
+});
+
+test('counts an ExecID once per order, also when another order carries the same ExecID', () => {
+  const store = ackedStore();
+  store.apply(submit('o2', { clOrdId: 'c2' }));
+  store.apply(ev('Ack', {}, 'o2'));
+  store.apply(fill('x1', 2n, 10025n));
+  assert.equal(applied(store.apply(fill('x1', 3n, 10025n, 'o2'))).after.cumQty, 3n);
+  assert.equal(store.apply(fill('x1', 2n, 10025n)).kind, 'duplicate');
+  assert.equal(store.apply(fill('x1', 3n, 10025n, 'o2')).kind, 'duplicate');
+  assert.deepEqual([store.require('o1').cumQty, store.require('o2').cumQty], [2n, 3n]);
+});
+
 test('refuses invalid new orders with a message naming the field', () => {
   const store = new OrderStore();
   const cases: [object, RegExp][] = [

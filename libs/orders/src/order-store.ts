@@ -20,36 +20,102 @@ export type ApplyResult =
       readonly reason: 'repeated-request' | 'repeated-execution';
     };
 
+/** A ClOrdID claimed by a cancel or replace request, or registered with its fingerprint. */
+class Claim {
+  constructor(
+    readonly orderId: string,
+    /** undefined for a cancel request: its fingerprint is `cancelFingerprint(orderId)`. */
+    readonly fingerprint: string | undefined,
+  ) {}
+}
+
+/**
+ * What a registered ClOrdID names: a new order's id (a string), whose fingerprint is derived from
+ * the order only when the ClOrdID comes again (rare), or a Claim. Nothing per order but the entry.
+ */
+type Entry = string | Claim;
+
+const cancelFingerprint = (orderId: string): string => `cancel|${orderId}`;
+
 /** (account, ClOrdID) -> the request it named. A ClOrdID names one request per account, forever. */
 export class ClOrdIdRegistry {
-  private readonly entries = new Map<string, { orderId: string; fingerprint: string }>();
+  /** By account, then ClOrdID: no key string is built per order. */
+  private readonly accounts = new Map<string, Map<string, Entry>>();
+
+  /**
+   * @param derive the fingerprint of a new order registered with `registerNew` (called only when
+   * its ClOrdID is looked up again).
+   */
+  constructor(private readonly derive: (orderId: string) => string = noDerivation) {}
 
   /**
    * The order a ClOrdID already names when it names the same request; undefined when unused.
    * Throws DuplicateClOrdIdError when it named a different request.
    */
   lookup(accountId: string, clOrdId: string, fingerprint: string): string | undefined {
-    const entry = this.entries.get(key(accountId, clOrdId));
+    const entry = this.entry(accountId, clOrdId);
     if (entry === undefined) return undefined;
-    if (entry.fingerprint !== fingerprint) throw new DuplicateClOrdIdError(accountId, clOrdId);
-    return entry.orderId;
+    return this.sameRequest(accountId, clOrdId, entry, fingerprint);
   }
 
   register(accountId: string, clOrdId: string, fingerprint: string, orderId: string): void {
-    this.entries.set(key(accountId, clOrdId), { orderId, fingerprint });
+    this.claims(accountId).set(clOrdId, new Claim(orderId, fingerprint));
+  }
+
+  /** A new order's ClOrdID: its fingerprint comes from `derive(orderId)` when needed. */
+  registerNew(accountId: string, clOrdId: string, orderId: string): void {
+    this.claims(accountId).set(clOrdId, orderId);
+  }
+
+  /** A cancel request's ClOrdID (fingerprint `cancel|<orderId>`). */
+  registerCancel(accountId: string, clOrdId: string, orderId: string): void {
+    this.claims(accountId).set(clOrdId, new Claim(orderId, undefined));
   }
 
   orderIdOf(accountId: string, clOrdId: string): string | undefined {
-    return this.entries.get(key(accountId, clOrdId))?.orderId;
+    const entry = this.entry(accountId, clOrdId);
+    return entry === undefined ? undefined : orderIdOf(entry);
+  }
+
+  /** What the ClOrdID names, undefined when unused. */
+  entry(accountId: string, clOrdId: string): Entry | undefined {
+    return this.accounts.get(accountId)?.get(clOrdId);
+  }
+
+  /** The order of `entry` when `fingerprint` is the request it named, else DuplicateClOrdIdError. */
+  sameRequest(accountId: string, clOrdId: string, entry: Entry, fingerprint: string): string {
+    const orderId = orderIdOf(entry);
+    const named =
+      typeof entry === 'string' ? this.derive(entry) : (entry.fingerprint ?? cancelFingerprint(orderId));
+    if (named !== fingerprint) throw new DuplicateClOrdIdError(accountId, clOrdId);
+    return orderId;
+  }
+
+  private claims(accountId: string): Map<string, Entry> {
+    let claims = this.accounts.get(accountId);
+    if (claims === undefined) this.accounts.set(accountId, (claims = new Map()));
+    return claims;
   }
 }
 
-const key = (accountId: string, clOrdId: string) => `${accountId}\u0000${clOrdId}`;
+const orderIdOf = (entry: Entry): string => (typeof entry === 'string' ? entry : entry.orderId);
+
+function noDerivation(orderId: string): never {
+  throw new OrdersError('INVALID_ORDER', `no fingerprint for the request of order ${orderId}`);
+}
 
 export class OrderStore {
   private readonly orders = new Map<string, Order>();
-  private readonly clOrdIds = new ClOrdIdRegistry();
-  private readonly execIds = new Set<string>();
+  /**
+   * Fingerprints of original requests whose terms a replace has since changed; every other
+   * order's current version still carries its request's terms (only ReplaceAck changes them).
+   */
+  private readonly replacedRequests = new Map<string, string>();
+  private readonly clOrdIds = new ClOrdIdRegistry(
+    (orderId) => this.replacedRequests.get(orderId) ?? requestFingerprint(this.require(orderId)),
+  );
+  /** ExecIDs counted: ExecID -> its order id (or ids, should two orders share an ExecID). */
+  private readonly execIds = new Map<string, string | string[]>();
 
   /** A fresh store with every event applied in order (the journal replay after a restart). */
   static rebuild(events: Iterable<LifecycleEvent>): OrderStore {
@@ -65,34 +131,44 @@ export class OrderStore {
   apply(event: LifecycleEvent): ApplyResult {
     if (event.type === 'Submit') return this.submit(event);
     const order = this.require(event.orderId);
-    let claim: { clOrdId: string; fingerprint: string } | undefined;
+    let replaceFingerprint = '';
     if (event.type === 'Fill') {
-      if (this.execIds.has(execKey(order.orderId, event.execId))) {
+      if (this.counted(order.orderId, event.execId)) {
         return { kind: 'duplicate', order, reason: 'repeated-execution' };
       }
-    } else if (event.type === 'CancelRequest' || event.type === 'ReplaceRequest') {
-      const fingerprint =
-        event.type === 'CancelRequest'
-          ? `cancel|${order.orderId}`
-          : [
-              'replace',
-              order.orderId,
-              event.orderQty,
-              event.price ?? '',
-              event.stopPrice ?? '',
-              event.timeInForce ?? '',
-              event.expireTimeMicros ?? '',
-            ].join('|');
-      if (this.clOrdIds.lookup(order.accountId, event.clOrdId, fingerprint) !== undefined) {
+    } else if (event.type === 'CancelRequest') {
+      const entry = this.clOrdIds.entry(order.accountId, event.clOrdId);
+      if (entry !== undefined) {
+        const fingerprint = cancelFingerprint(order.orderId);
+        this.clOrdIds.sameRequest(order.accountId, event.clOrdId, entry, fingerprint);
         return { kind: 'duplicate', order, reason: 'repeated-request' };
       }
-      claim = { clOrdId: event.clOrdId, fingerprint };
+    } else if (event.type === 'ReplaceRequest') {
+      replaceFingerprint = [
+        'replace',
+        order.orderId,
+        event.orderQty,
+        event.price ?? '',
+        event.stopPrice ?? '',
+        event.timeInForce ?? '',
+        event.expireTimeMicros ?? '',
+      ].join('|');
+      if (this.clOrdIds.lookup(order.accountId, event.clOrdId, replaceFingerprint) !== undefined) {
+        return { kind: 'duplicate', order, reason: 'repeated-request' };
+      }
     }
     const t = transition(order, event);
     // Only an accepted transition claims its ClOrdID or ExecID.
-    if (claim !== undefined)
-      this.clOrdIds.register(order.accountId, claim.clOrdId, claim.fingerprint, order.orderId);
-    if (event.type === 'Fill') this.execIds.add(execKey(order.orderId, event.execId));
+    if (event.type === 'CancelRequest') {
+      this.clOrdIds.registerCancel(order.accountId, event.clOrdId, order.orderId);
+    } else if (event.type === 'ReplaceRequest') {
+      this.clOrdIds.register(order.accountId, event.clOrdId, replaceFingerprint, order.orderId);
+    } else if (event.type === 'Fill') {
+      this.count(order.orderId, event.execId);
+    } else if (event.type === 'ReplaceAck' && !this.replacedRequests.has(order.orderId)) {
+      // The terms change now: keep what the original ClOrdID named.
+      this.replacedRequests.set(order.orderId, requestFingerprint(order));
+    }
     this.orders.set(order.orderId, t.after);
     return { kind: 'applied', transition: t };
   }
@@ -103,7 +179,7 @@ export class OrderStore {
    * something else.
    */
   findSubmission(request: NewOrderRequest): Order | undefined {
-    const orderId = this.clOrdIds.lookup(request.accountId, request.clOrdId, requestFingerprint(request));
+    const orderId = this.repeatOf(request);
     return orderId === undefined ? undefined : this.orders.get(orderId);
   }
 
@@ -141,8 +217,7 @@ export class OrderStore {
   }
 
   private submit(event: SubmitEvent): ApplyResult {
-    const fingerprint = requestFingerprint(event.request);
-    const existing = this.clOrdIds.lookup(event.request.accountId, event.request.clOrdId, fingerprint);
+    const existing = this.repeatOf(event.request);
     if (existing !== undefined) {
       return { kind: 'duplicate', order: this.require(existing), reason: 'repeated-request' };
     }
@@ -150,10 +225,32 @@ export class OrderStore {
       throw new OrdersError('INVALID_ORDER', `order id ${event.orderId} is already in use`);
     }
     const t = createOrder(event);
-    this.clOrdIds.register(event.request.accountId, event.request.clOrdId, fingerprint, event.orderId);
+    this.clOrdIds.registerNew(event.request.accountId, event.request.clOrdId, event.orderId);
     this.orders.set(event.orderId, t.after);
     return { kind: 'applied', transition: t };
   }
-}
 
-const execKey = (orderId: string, execId: string) => `${orderId}\u0000${execId}`;
+  /**
+   * The order a repeated request names (same content), undefined for an unused ClOrdID; throws
+   * DuplicateClOrdIdError when the ClOrdID named something else. The request's fingerprint is
+   * computed only when its ClOrdID was used before.
+   */
+  private repeatOf(request: NewOrderRequest): string | undefined {
+    const entry = this.clOrdIds.entry(request.accountId, request.clOrdId);
+    if (entry === undefined) return undefined;
+    const fingerprint = requestFingerprint(request);
+    return this.clOrdIds.sameRequest(request.accountId, request.clOrdId, entry, fingerprint);
+  }
+
+  private counted(orderId: string, execId: string): boolean {
+    const seen = this.execIds.get(execId);
+    return seen === orderId || (Array.isArray(seen) && seen.includes(orderId));
+  }
+
+  private count(orderId: string, execId: string): void {
+    const seen = this.execIds.get(execId);
+    if (seen === undefined) this.execIds.set(execId, orderId);
+    else if (Array.isArray(seen)) seen.push(orderId);
+    else this.execIds.set(execId, [seen, orderId]);
+  }
+}

@@ -88,32 +88,24 @@ function invalid(message: string): never {
   throw new OrdersError('INVALID_ORDER', message);
 }
 
-/** Checks a new order field by field; names the first thing that is wrong. */
+/** Checks a new order field by field; names the first thing that is wrong. Allocates nothing when valid. */
 export function validateNewOrder(orderId: string, r: NewOrderRequest): void {
-  for (const [name, value] of [
-    ['orderId', orderId],
-    ['clOrdId', r.clOrdId],
-    ['accountId', r.accountId],
-    ['instrumentId', r.instrumentId],
-  ] as const) {
-    if (typeof value !== 'string' || value.length === 0) invalid(`${name} must be a non-empty string`);
-  }
+  requireId('orderId', orderId);
+  requireId('clOrdId', r.clOrdId);
+  requireId('accountId', r.accountId);
+  requireId('instrumentId', r.instrumentId);
   if (typeof r.desk !== 'string') invalid('desk must be a string');
   if (r.side !== commonV1.Side.SIDE_BUY && r.side !== commonV1.Side.SIDE_SELL) {
     invalid(`side ${String(r.side)} is not BUY or SELL`);
   }
-  if (![ORD_TYPE_MARKET, ORD_TYPE_LIMIT, ORD_TYPE_STOP, ORD_TYPE_STOP_LIMIT].includes(r.ordType)) {
+  const t = r.ordType;
+  if (t !== ORD_TYPE_MARKET && t !== ORD_TYPE_LIMIT && t !== ORD_TYPE_STOP && t !== ORD_TYPE_STOP_LIMIT) {
     invalid(`order type ${String(r.ordType)} is not MARKET, LIMIT, STOP or STOP_LIMIT`);
   }
   if (!(r.timeInForce >= 1 && r.timeInForce <= 5))
     invalid(`time in force ${String(r.timeInForce)} is not supported`);
-  for (const [name, scale] of [
-    ['priceScale', r.priceScale],
-    ['sizeScale', r.sizeScale],
-  ] as const) {
-    if (!Number.isInteger(scale) || scale < 0 || scale > 18)
-      invalid(`${name} must be an integer 0..18, got ${scale}`);
-  }
+  requireScale('priceScale', r.priceScale);
+  requireScale('sizeScale', r.sizeScale);
   if (typeof r.orderQty !== 'bigint' || r.orderQty <= 0n)
     invalid('orderQty must be a positive bigint mantissa');
   if (hasLimitPrice(r.ordType)) {
@@ -131,6 +123,15 @@ export function validateNewOrder(orderId: string, r: NewOrderRequest): void {
       invalid('a GTD order needs expireTimeMicros');
     }
   }
+}
+
+function requireId(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) invalid(`${name} must be a non-empty string`);
+}
+
+function requireScale(name: string, scale: number): void {
+  if (!Number.isInteger(scale) || scale < 0 || scale > 18)
+    invalid(`${name} must be an integer 0..18, got ${scale}`);
 }
 
 /**

@@ -46,7 +46,9 @@ export interface PositionFill {
 }
 
 export class PositionBook {
-  private readonly positions = new Map<string, Position>();
+  /** By account, then instrument (no key string built per fill); `slots` keeps first-fill order. */
+  private readonly positions = new Map<string, Map<string, { position: Position }>>();
+  private readonly slots: { position: Position }[] = [];
   private readonly multipliers = new Map<string, bigint>();
 
   /** Contract multiplier of an instrument (default 1). Define it before its first fill. */
@@ -61,36 +63,57 @@ export class PositionBook {
   applyTransition(t: Transition): Position | undefined {
     if (t.execType !== tradingV1.ExecType.EXEC_TYPE_TRADE || t.event.type !== 'Fill') return undefined;
     const o = t.after;
-    return this.applyFill({
-      accountId: o.accountId,
-      desk: o.desk,
-      instrumentId: o.instrumentId,
-      side: o.side,
-      priceScale: o.priceScale,
-      sizeScale: o.sizeScale,
-      lastQty: t.event.lastQty,
-      lastPx: t.event.lastPx,
-    });
+    return this.fill(
+      o.accountId,
+      o.desk,
+      o.instrumentId,
+      o.side,
+      o.priceScale,
+      o.sizeScale,
+      t.event.lastQty,
+      t.event.lastPx,
+    );
   }
 
   applyFill(fill: PositionFill): Position {
-    if (fill.lastQty <= 0n) throw new OrdersError('INVALID_ORDER', 'a fill needs a positive quantity');
-    const k = key(fill.accountId, fill.instrumentId);
-    const before = this.positions.get(k);
-    if (
-      before !== undefined &&
-      (before.priceScale !== fill.priceScale || before.sizeScale !== fill.sizeScale)
-    ) {
+    return this.fill(
+      fill.accountId,
+      fill.desk,
+      fill.instrumentId,
+      fill.side,
+      fill.priceScale,
+      fill.sizeScale,
+      fill.lastQty,
+      fill.lastPx,
+    );
+  }
+
+  private fill(
+    accountId: string,
+    desk: string,
+    instrumentId: string,
+    side: commonV1.Side,
+    priceScale: number,
+    sizeScale: number,
+    lastQty: bigint,
+    lastPx: bigint,
+  ): Position {
+    if (lastQty <= 0n) throw new OrdersError('INVALID_ORDER', 'a fill needs a positive quantity');
+    let byInstrument = this.positions.get(accountId);
+    if (byInstrument === undefined) this.positions.set(accountId, (byInstrument = new Map()));
+    const slot = byInstrument.get(instrumentId);
+    const before = slot?.position;
+    if (before !== undefined && (before.priceScale !== priceScale || before.sizeScale !== sizeScale)) {
       throw new OrdersError(
         'INVALID_ORDER',
-        `fill for ${fill.instrumentId} at different scales than its position`,
+        `fill for ${instrumentId} at different scales than its position`,
       );
     }
-    const multiplier = before?.multiplier ?? this.multipliers.get(fill.instrumentId) ?? 1n;
+    const multiplier = before?.multiplier ?? this.multipliers.get(instrumentId) ?? 1n;
     let qty = before?.qty ?? 0n;
     let costBasis = before?.costBasis ?? 0n;
     let realisedPnl = before?.realisedPnl ?? 0n;
-    const signed = fill.side === commonV1.Side.SIDE_BUY ? fill.lastQty : -fill.lastQty;
+    const signed = side === commonV1.Side.SIDE_BUY ? lastQty : -lastQty;
 
     if (qty !== 0n && qty > 0n !== signed > 0n) {
       // Reducing (and possibly flipping): close min(|fill|, |position|) at the fill price.
@@ -98,38 +121,43 @@ export class PositionBook {
       const closed = abs(signed) < open ? abs(signed) : open;
       const removedCost = closed === open ? costBasis : divRoundHalfAwayFromZero(costBasis * closed, open);
       const closedSigned = qty > 0n ? closed : -closed;
-      realisedPnl += (closedSigned * fill.lastPx - removedCost) * multiplier;
+      realisedPnl += (closedSigned * lastPx - removedCost) * multiplier;
       costBasis -= removedCost;
       qty -= closedSigned;
       const rest = signed + closedSigned; // what is left of the fill after closing
       qty += rest;
-      costBasis += rest * fill.lastPx;
+      costBasis += rest * lastPx;
     } else {
       qty += signed;
-      costBasis += signed * fill.lastPx;
+      costBasis += signed * lastPx;
     }
     const after: Position = Object.freeze({
-      accountId: fill.accountId,
-      instrumentId: fill.instrumentId,
-      desk: fill.desk,
-      priceScale: fill.priceScale,
-      sizeScale: fill.sizeScale,
+      accountId,
+      instrumentId,
+      desk,
+      priceScale,
+      sizeScale,
       multiplier,
       qty,
       costBasis,
       avgPx: qty === 0n ? 0n : divRoundHalfAwayFromZero(costBasis, qty),
       realisedPnl,
     });
-    this.positions.set(k, after);
+    if (slot !== undefined) slot.position = after;
+    else {
+      const created = { position: after };
+      byInstrument.set(instrumentId, created);
+      this.slots.push(created);
+    }
     return after;
   }
 
   get(accountId: string, instrumentId: string): Position | undefined {
-    return this.positions.get(key(accountId, instrumentId));
+    return this.positions.get(accountId)?.get(instrumentId)?.position;
   }
 
-  all(): IterableIterator<Position> {
-    return this.positions.values();
+  *all(): IterableIterator<Position> {
+    for (const slot of this.slots) yield slot.position;
   }
 
   /**
@@ -140,7 +168,7 @@ export class PositionBook {
    */
   deskExposure(desk: string, marks: ReadonlyMap<string, bigint>): FixedPoint {
     const parts: FixedPoint[] = [];
-    for (const p of this.positions.values()) {
+    for (const p of this.all()) {
       if (p.desk !== desk || p.qty === 0n) continue;
       const mark = marks.get(p.instrumentId);
       if (mark === undefined) throw new OrdersError('MISSING_MARK', `no mark price for ${p.instrumentId}`);
@@ -161,5 +189,4 @@ export function pnlFixed(position: Position, mantissa: bigint): FixedPoint {
   return { mantissa, scale: position.priceScale + position.sizeScale };
 }
 
-const key = (accountId: string, instrumentId: string) => `${accountId}\u0000${instrumentId}`;
 const abs = (x: bigint) => (x < 0n ? -x : x);

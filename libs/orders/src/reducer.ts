@@ -19,6 +19,42 @@ export interface Transition {
   readonly after: Order;
 }
 
+/**
+ * The next version before the event's changes: every field written out in the order of
+ * createOrder's literal, so that all versions share one hidden class with every field in the
+ * object (a spread of a frozen 26-field object lands most fields in a separate property array).
+ */
+function nextVersion(o: Order, atMicros: bigint): Mutable<Order> {
+  return {
+    orderId: o.orderId,
+    clOrdId: o.clOrdId,
+    origClOrdId: o.origClOrdId,
+    accountId: o.accountId,
+    desk: o.desk,
+    instrumentId: o.instrumentId,
+    side: o.side,
+    ordType: o.ordType,
+    timeInForce: o.timeInForce,
+    priceScale: o.priceScale,
+    sizeScale: o.sizeScale,
+    price: o.price,
+    stopPrice: o.stopPrice,
+    orderQty: o.orderQty,
+    cumQty: o.cumQty,
+    leavesQty: o.leavesQty,
+    avgPx: o.avgPx,
+    filledNotional: o.filledNotional,
+    status: o.status,
+    acknowledged: o.acknowledged,
+    triggered: o.triggered,
+    version: o.version + 1,
+    expireTimeMicros: o.expireTimeMicros,
+    transactTimeMicros: atMicros,
+    text: o.text,
+    pending: o.pending,
+  };
+}
+
 /** Submit: a validated request becomes version 1 in PendingNew (ExecType PendingNew). */
 export function createOrder(event: SubmitEvent): Transition {
   const r = event.request;
@@ -73,7 +109,7 @@ export function transition(order: Order, event: OrderUpdateEvent): Transition {
   if (rule === undefined)
     throw new TransitionRefusedError(order.orderId, order.status, trigger, statusName(order.status));
 
-  const next: Mutable<Order> = { ...order, version: order.version + 1, transactTimeMicros: event.atMicros };
+  const next = nextVersion(order, event.atMicros);
   switch (event.type) {
     case 'Ack':
       next.acknowledged = true;
@@ -127,7 +163,10 @@ export function transition(order: Order, event: OrderUpdateEvent): Transition {
   }
   next.status = rule.to === BY_QUANTITY ? statusByQuantity(next) : rule.to;
   // A replace acknowledged after fills took CumQty past the new OrderQty leaves nothing open.
-  next.leavesQty = isTerminal(next.status) || next.cumQty >= next.orderQty ? 0n : next.orderQty - next.cumQty;
+  if (isTerminal(next.status) || next.cumQty >= next.orderQty) next.leavesQty = 0n;
+  else if (next.cumQty !== order.cumQty || next.orderQty !== order.orderQty)
+    next.leavesQty = next.orderQty - next.cumQty;
+  // else: the quantities did not move and the working order's LeavesQty stands (no new bigint).
   return Object.freeze({
     event,
     trigger,

@@ -125,6 +125,22 @@ test('counts cancels and replaces against the throttle and rejected orders not a
   assert.equal(engine.evaluate(order(), 1020), undefined);
 });
 
+test('throttles exactly at N across the growth of the message ring, and reserves nothing for a large N', () => {
+  const engine = newEngine();
+  engine.limits.set(GLOBAL, { throttle: { maxMessages: 200, windowMicros: 1000 } }, RISK_OFFICER, 0);
+  for (let t = 1; t <= 200; t++) assert.equal(engine.admitMessage('A1', 'EQ', t), undefined, `message ${t}`);
+  assert.equal(engine.admitMessage('A1', 'EQ', 1000)?.actual, '200');
+  assert.equal(engine.admitMessage('A1', 'EQ', 1001), undefined, 'the first message left the window');
+  assert.equal(engine.admitMessage('A1', 'EQ', 1001)?.control, 'MESSAGE_THROTTLE');
+  engine.limits.set(GLOBAL, { throttle: { maxMessages: 150, windowMicros: 1000 } }, RISK_OFFICER, 1001);
+  assert.equal(engine.admitMessage('A1', 'EQ', 1002)?.actual, '150');
+
+  const before = process.memoryUsage().arrayBuffers;
+  engine.limits.set(GLOBAL, { throttle: { maxMessages: 1e9, windowMicros: 1000 } }, RISK_OFFICER, 2000);
+  assert.equal(engine.evaluate(order({ accountId: 'A9' }), 2001), undefined);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, 'no ring sized to 10^9 messages');
+});
+
 test('keeps the recent messages when the throttle limit is changed', () => {
   const engine = newEngine();
   engine.limits.set(GLOBAL, { throttle: { maxMessages: 3, windowMicros: 1000 } }, RISK_OFFICER, 0);

@@ -244,16 +244,19 @@ export class PreTradeRiskEngine {
 }
 
 function validate(order: RiskOrder): void {
-  const bad = (why: string): never => {
-    throw new RiskInputError('BAD_ORDER', `order ${order.orderId}: ${why}`);
-  };
-  if (!order.orderId) bad('no order id');
-  if (!order.accountId) bad('no account');
-  if (order.side !== 'BUY' && order.side !== 'SELL') bad(`side "${String(order.side)}"`);
-  if (order.quantity <= 0n) bad(`quantity ${order.quantity} is not positive`);
+  if (!order.orderId) bad(order, 'no order id');
+  if (!order.accountId) bad(order, 'no account');
+  if (order.side !== 'BUY' && order.side !== 'SELL') bad(order, `side "${String(order.side)}"`);
+  if (order.quantity <= 0n) bad(order, `quantity ${order.quantity} is not positive`);
   if (order.ordType === 'LIMIT') {
-    if (order.price === undefined || order.price <= 0n) bad(`limit price ${order.price} is not positive`);
+    if (order.price === undefined || order.price <= 0n)
+      bad(order, `limit price ${order.price} is not positive`);
   } else if (order.ordType === 'MARKET') {
-    if (order.price !== undefined) bad('a market order carries no price');
-  } else bad(`order type "${String(order.ordType)}"`);
+    if (order.price !== undefined) bad(order, 'a market order carries no price');
+  } else bad(order, `order type "${String(order.ordType)}"`);
+}
+
+// A module function, not a closure made per validated order.
+function bad(order: RiskOrder, why: string): never {
+  throw new RiskInputError('BAD_ORDER', `order ${order.orderId}: ${why}`);
 }

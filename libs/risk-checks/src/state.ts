@@ -4,24 +4,29 @@ import type { Side } from './model';
 /**
  * The last `capacity` message times of one account in a ring. With capacity = the throttle's
  * N, "N messages already in the window" is one comparison against the oldest slot: O(1).
- * Times are µs since the epoch as numbers (2^53 µs is year 2255, so exact).
+ * Times are µs since the epoch as numbers (2^53 µs is year 2255, so exact). The array grows
+ * (doubling) with the messages actually recorded up to `capacity`: a generous throttle (say
+ * 10^9 messages per second) must not reserve gigabytes per account up front.
  */
 export class MessageRing {
   private times: Float64Array;
+  private limit: number;
+  /** The oldest slot once full (`count === limit`); before that the times are [0, count). */
   private next = 0;
   private count = 0;
 
   constructor(capacity: number) {
-    this.times = new Float64Array(capacity);
+    this.limit = capacity;
+    this.times = new Float64Array(Math.min(capacity, INITIAL_RING));
   }
 
   get capacity(): number {
-    return this.times.length;
+    return this.limit;
   }
 
   /** True when `capacity` messages already fall in (now - window, now]. */
   isFull(nowMicros: number, windowMicros: number): boolean {
-    return this.count === this.times.length && this.times[this.next]! > nowMicros - windowMicros;
+    return this.count === this.limit && this.times[this.next]! > nowMicros - windowMicros;
   }
 
   /** Messages in (now - window, now]; for rejection messages, O(capacity). */
@@ -32,23 +37,36 @@ export class MessageRing {
   }
 
   record(nowMicros: number): void {
+    if (this.count < this.limit) {
+      if (this.count === this.times.length) {
+        const grown = new Float64Array(Math.min(this.limit, this.times.length * 2));
+        grown.set(this.times);
+        this.times = grown;
+      }
+      this.times[this.count++] = nowMicros;
+      this.next = this.count % this.limit;
+      return;
+    }
     this.times[this.next] = nowMicros;
-    this.next = (this.next + 1) % this.times.length;
-    if (this.count < this.times.length) this.count++;
+    this.next = (this.next + 1) % this.limit;
   }
 
   /** Changes capacity keeping the most recent times (a throttle limit was changed). */
   resize(capacity: number): void {
     const kept: number[] = [];
+    const length = this.times.length;
     for (let i = 0; i < this.count; i++) {
-      kept.push(this.times[(this.next - this.count + i + this.times.length) % this.times.length]!);
+      kept.push(this.times[(this.next - this.count + i + length) % length]!);
     }
-    this.times = new Float64Array(capacity);
+    this.limit = capacity;
+    this.times = new Float64Array(Math.min(capacity, INITIAL_RING));
     this.next = 0;
     this.count = 0;
     for (const t of kept.slice(-capacity)) this.record(t);
   }
 }
+
+const INITIAL_RING = 64;
 
 /** Position and working quantity of one account in one instrument (size-scale mantissas). */
 export class PositionState {

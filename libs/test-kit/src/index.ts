@@ -113,8 +113,8 @@ export class RunningProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
 
-  constructor(script: string, env: Record<string, string>, args: string[] = []) {
-    this.child = spawn(process.execPath, [script, ...args], {
+  constructor(script: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, script, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -129,6 +129,11 @@ export class RunningProcess {
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => resolve({ code, signal })),
     );
+  }
+
+  /** The process id (for /proc/<pid>/stat CPU accounting); undefined if it failed to start. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   get output(): string {
@@ -155,12 +160,33 @@ export class RunningProcess {
   }
 }
 
+/**
+ * Node flags for the services startService starts, from TAPELINE_SERVICE_NODE_ARGS (space
+ * separated), for profiling a mesh without changing its code, e.g.
+ * `TAPELINE_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`; TAPELINE_SERVICE_NODE_ARGS_ONLY
+ * (comma separated service names) limits them to those services.
+ */
+export function serviceNodeArgs(name: string): string[] {
+  const only = process.env.TAPELINE_SERVICE_NODE_ARGS_ONLY;
+  if (
+    only &&
+    !only
+      .split(',')
+      .map((s) => s.trim())
+      .includes(name)
+  )
+    return [];
+  return (process.env.TAPELINE_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Starts one service from its build output. */
 export function startService(name: ServiceName, env: Record<string, string>): RunningProcess {
-  return new RunningProcess(path.join(REPO_ROOT, 'services', name, 'dist/main.js'), {
-    GRPC_HOST: '127.0.0.1',
-    ...env,
-  });
+  return new RunningProcess(
+    path.join(REPO_ROOT, 'services', name, 'dist/main.js'),
+    { GRPC_HOST: '127.0.0.1', ...env },
+    [],
+    serviceNodeArgs(name),
+  );
 }
 
 /** A plain grpc-js client for a service's contract (and the health service), promisified. */

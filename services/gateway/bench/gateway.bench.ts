@@ -12,10 +12,13 @@
 // BENCH_MARKET_DATA_ADDR points the gateway at a real market-data instead.
 //
 // Knobs: BENCH_SUBSCRIBERS (1000), BENCH_INSTRUMENTS (50), BENCH_INSTRUMENTS_PER_SUBSCRIBER (1),
-// BENCH_QUOTES_PER_S (500, over all instruments), BENCH_SECONDS (10), BENCH_QUERY_CONCURRENCY (64).
+// BENCH_QUOTES_PER_S (500, over all instruments), BENCH_SECONDS (10), BENCH_QUERY_CONCURRENCY (64),
+// BENCH_ONLY (unset: everything; `queries`: only the `quote` query answered from the feed, for a
+// quick run while working on the query path), BENCH_NODE_ARGS (node flags of the gateway process),
+// BENCH_GATEWAY_MAIN (the gateway's main.js: another build to compare with).
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Server, ServerCredentials, loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
@@ -40,8 +43,11 @@ const PER_SUBSCRIBER = num('BENCH_INSTRUMENTS_PER_SUBSCRIBER', 1);
 const QUOTES_PER_S = num('BENCH_QUOTES_PER_S', 500);
 const SECONDS = num('BENCH_SECONDS', 10);
 const QUERY_CONCURRENCY = num('BENCH_QUERY_CONCURRENCY', 64);
+const QUERIES_ONLY = process.env['BENCH_ONLY'] === 'queries';
 
-const GATEWAY_MAIN = path.join(REPO_ROOT, 'services/gateway/dist/main.js');
+/** BENCH_GATEWAY_MAIN: another build of the gateway, e.g. a copy of the previous one for an A/B run. */
+const GATEWAY_MAIN =
+  process.env['BENCH_GATEWAY_MAIN'] ?? path.join(REPO_ROOT, 'services/gateway/dist/main.js');
 /** Node flags for the gateway processes, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
 const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
@@ -146,59 +152,88 @@ function percentile(sorted: Float64Array, p: number): number {
 async function measureQuotes(
   { port, pid }: { port: number; pid: number | undefined },
   token: string,
-): Promise<{ perSecond: number; errorRatio: number; gatewayCpuUsPerQuery: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: QUERY_CONCURRENCY });
-  const post = (i: number) =>
-    new Promise<boolean>((resolve) => {
-      const payload = JSON.stringify({
-        query: `{ quote(instrumentId: "${ids[i % ids.length]}") { bidPrice askPrice publishTime } }`,
-      });
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/graphql',
-          method: 'POST',
-          agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-            authorization: `Bearer ${token}`,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(res.statusCode === 200 && !Buffer.concat(chunks).includes('"errors"')));
-        },
-      );
-      req.on('error', () => resolve(false));
-      req.end(payload);
+): Promise<{
+  perSecond: number;
+  errorRatio: number;
+  gatewayCpuUsPerQuery: number;
+  clientCpuUsPerQuery: number;
+}> {
+  // One request buffer per instrument, built once: the client should cost as little as possible,
+  // since it shares the cores with the gateway.
+  const requests = ids.map((id) => {
+    const payload = JSON.stringify({
+      query: `{ quote(instrumentId: "${id}") { bidPrice askPrice publishTime } }`,
     });
+    return Buffer.from(
+      `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\n` +
+        `authorization: Bearer ${token}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    );
+  });
   const runFor = async (seconds: number) => {
     let ok = 0;
     let failed = 0;
     const t0 = performance.now();
     const until = t0 + seconds * 1000;
     await Promise.all(
-      Array.from({ length: QUERY_CONCURRENCY }, async (_, w) => {
-        for (let i = w; performance.now() < until; i += QUERY_CONCURRENCY) {
-          if (await post(i)) ok++;
-          else failed++;
-        }
-      }),
+      Array.from(
+        { length: QUERY_CONCURRENCY },
+        (_, w) =>
+          new Promise<void>((done) => {
+            let i = w;
+            let socket: Socket;
+            let pending: Buffer | undefined;
+            const send = () => {
+              if (performance.now() >= until) {
+                socket.destroy();
+                return;
+              }
+              socket.write(requests[i % requests.length]!);
+              i += QUERY_CONCURRENCY;
+            };
+            const onData = (chunk: Buffer) => {
+              pending = pending ? Buffer.concat([pending, chunk]) : chunk;
+              const end = pending.indexOf('\r\n\r\n');
+              if (end < 0) return;
+              const head = pending.toString('latin1', 0, end);
+              const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+              // A response this client does not read (chunked) fails, on a fresh connection.
+              if (!length) return void socket.destroy();
+              const total = end + 4 + Number(length[1]);
+              if (pending.length < total) return;
+              if (head.startsWith('HTTP/1.1 200') && pending.indexOf('"errors"', end + 4) < 0) ok++;
+              else failed++;
+              pending = undefined;
+              send();
+            };
+            const connect = () => {
+              pending = undefined;
+              socket = createConnection({ host: '127.0.0.1', port, noDelay: true }, send);
+              socket.on('data', onData);
+              socket.on('error', () => undefined);
+              socket.once('close', () => {
+                if (performance.now() >= until) return done();
+                failed++; // whatever was in flight
+                connect();
+              });
+            };
+            connect();
+          }),
+      ),
     );
     return { ok, failed, seconds: (performance.now() - t0) / 1000 };
   };
   await runFor(2); // warm-up: JIT, connections, caches
   const cpu0 = cpuMsOf(pid);
+  const clientCpu0 = process.cpuUsage();
   const r = await runFor(SECONDS);
   const cpuMs = cpuMsOf(pid) - cpu0;
-  agent.destroy();
+  const clientCpu = process.cpuUsage(clientCpu0);
   return {
     perSecond: Math.round(r.ok / r.seconds),
     errorRatio: +(r.failed / Math.max(1, r.ok + r.failed)).toFixed(4),
     gatewayCpuUsPerQuery: Math.round((cpuMs * 1000) / Math.max(1, r.ok + r.failed)),
+    // This process also publishes the quotes (a few hundred a second): a small share of it.
+    clientCpuUsPerQuery: Math.round((clientCpu.user + clientCpu.system) / Math.max(1, r.ok + r.failed)),
   };
 }
 
@@ -252,6 +287,83 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${gatewayPort}`;
   const token = await devClientToken(base, 'trader');
 
+  /** Delivery to SUBSCRIBERS graphql-ws clients, measured for SECONDS; they are closed after. */
+  async function measureSubscriptions() {
+    let received = 0;
+    let measuring = false;
+    let latencies = new Float64Array(1 << 20);
+    let count = 0;
+    const clients: Client[] = [];
+    let ready = 0;
+    log(`connecting ${SUBSCRIBERS} subscribers to ${INSTRUMENTS} instruments (${PER_SUBSCRIBER} each)`);
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const client = gatewayWsClient(base, token);
+      clients.push(client);
+      const mine = Array.from({ length: PER_SUBSCRIBER }, (_, k) => ids[(i + k * 7) % ids.length]!);
+      let first = true;
+      client.subscribe(
+        {
+          query: `subscription { quotes(instrumentIds: ${JSON.stringify(mine)}) { instrumentId bidPrice askPrice publishTime } }`,
+        },
+        {
+          next: (v) => {
+            const now = nowMicros();
+            if (first) {
+              first = false;
+              ready++;
+            }
+            if (!measuring) return;
+            received++;
+            const iso = (v.data as { quotes: { publishTime: string } }).quotes.publishTime;
+            const sent = Date.parse(iso.slice(0, 23) + 'Z') * 1000 + Number(iso.slice(23, 26));
+            if (count === latencies.length) {
+              const grown = new Float64Array(latencies.length * 2);
+              grown.set(latencies);
+              latencies = grown;
+            }
+            latencies[count++] = (now - sent) / 1000;
+          },
+          error: (err) => log(`subscriber ${i} error: ${JSON.stringify(err)}`),
+          complete: () => undefined,
+        },
+      );
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 50));
+    }
+    await waitFor(
+      `all ${SUBSCRIBERS} subscribers receiving`,
+      async () => ready === SUBSCRIBERS,
+      120_000,
+      200,
+    );
+    log('subscribers ready; measuring delivery');
+    await new Promise((r) => setTimeout(r, 2000));
+    measuring = true;
+    const publishedBefore = published;
+    const started = performance.now();
+    const gatewayCpu0 = cpuMsOf(gatewayPid);
+    const benchCpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    measuring = false;
+    const elapsedS = (performance.now() - started) / 1000;
+    const benchCpu = process.cpuUsage(benchCpu0);
+    log(
+      `cpu during delivery: gateway ${((cpuMsOf(gatewayPid) - gatewayCpu0) / elapsedS / 10).toFixed(0)}% of a core, ` +
+        `this process (publisher + subscribers) ${((benchCpu.user + benchCpu.system) / 1000 / elapsedS / 10).toFixed(0)}%`,
+    );
+    const publishedRate = (published - publishedBefore) / elapsedS;
+    const sorted = latencies.slice(0, count).sort();
+    const subscriptionFigures = {
+      updates_per_s: Math.round(received / elapsedS),
+      delivery_p50_ms: +percentile(sorted, 50).toFixed(2),
+      delivery_p99_ms: +percentile(sorted, 99).toFixed(2),
+      delivery_max_ms: +percentile(sorted, 100).toFixed(2),
+      published_quotes_per_s: Math.round(publishedRate),
+    };
+    log(`subscriptions: ${JSON.stringify(subscriptionFigures)}`);
+    await Promise.all(clients.map((c) => c.dispose()));
+    return subscriptionFigures;
+  }
+
   // Quotes flow from now on, at a fixed rate, in 10 ms ticks.
   const perTick = QUOTES_PER_S / 100;
   let owed = 0;
@@ -267,85 +379,20 @@ async function main(): Promise<void> {
   }, 10);
 
   // Subscribers: one WebSocket connection each.
-  let received = 0;
-  let measuring = false;
-  let latencies = new Float64Array(1 << 20);
-  let count = 0;
-  const clients: Client[] = [];
-  let ready = 0;
-  log(`connecting ${SUBSCRIBERS} subscribers to ${INSTRUMENTS} instruments (${PER_SUBSCRIBER} each)`);
-  for (let i = 0; i < SUBSCRIBERS; i++) {
-    const client = gatewayWsClient(base, token);
-    clients.push(client);
-    const mine = Array.from({ length: PER_SUBSCRIBER }, (_, k) => ids[(i + k * 7) % ids.length]!);
-    let first = true;
-    client.subscribe(
-      {
-        query: `subscription { quotes(instrumentIds: ${JSON.stringify(mine)}) { instrumentId bidPrice askPrice publishTime } }`,
-      },
-      {
-        next: (v) => {
-          const now = nowMicros();
-          if (first) {
-            first = false;
-            ready++;
-          }
-          if (!measuring) return;
-          received++;
-          const iso = (v.data as { quotes: { publishTime: string } }).quotes.publishTime;
-          const sent = Date.parse(iso.slice(0, 23) + 'Z') * 1000 + Number(iso.slice(23, 26));
-          if (count === latencies.length) {
-            const grown = new Float64Array(latencies.length * 2);
-            grown.set(latencies);
-            latencies = grown;
-          }
-          latencies[count++] = (now - sent) / 1000;
-        },
-        error: (err) => log(`subscriber ${i} error: ${JSON.stringify(err)}`),
-        complete: () => undefined,
-      },
-    );
-    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 50));
-  }
-  await waitFor(`all ${SUBSCRIBERS} subscribers receiving`, async () => ready === SUBSCRIBERS, 120_000, 200);
-  log('subscribers ready; measuring delivery');
-  await new Promise((r) => setTimeout(r, 2000));
-  measuring = true;
-  const publishedBefore = published;
-  const started = performance.now();
-  const gatewayCpu0 = cpuMsOf(gatewayPid);
-  const benchCpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  measuring = false;
-  const elapsedS = (performance.now() - started) / 1000;
-  const benchCpu = process.cpuUsage(benchCpu0);
-  log(
-    `cpu during delivery: gateway ${((cpuMsOf(gatewayPid) - gatewayCpu0) / elapsedS / 10).toFixed(0)}% of a core, ` +
-      `this process (publisher + subscribers) ${((benchCpu.user + benchCpu.system) / 1000 / elapsedS / 10).toFixed(0)}%`,
-  );
-  const publishedRate = (published - publishedBefore) / elapsedS;
-  const sorted = latencies.slice(0, count).sort();
-  const subscriptionFigures = {
-    updates_per_s: Math.round(received / elapsedS),
-    delivery_p50_ms: +percentile(sorted, 50).toFixed(2),
-    delivery_p99_ms: +percentile(sorted, 99).toFixed(2),
-    delivery_max_ms: +percentile(sorted, 100).toFixed(2),
-    published_quotes_per_s: Math.round(publishedRate),
-  };
-  log(`subscriptions: ${JSON.stringify(subscriptionFigures)}`);
-  await Promise.all(clients.map((c) => c.dispose()));
+  const subscriptionFigures = QUERIES_ONLY ? {} : await measureSubscriptions();
+  if (QUERIES_ONLY) await new Promise((r) => setTimeout(r, 1000)); // a quote of every instrument
 
   // Queries: concurrent HTTP POSTs of `quote` with a token, keep-alive, while quotes still flow.
   // First as configured (answered from the gateway's feed), then through market-data's GetQuote.
   const viaFeed = await measureQuotes(first, token);
-  const second = await startGateway({ GATEWAY_QUOTES_FROM_FEED: 'false' });
-  const viaGrpc = await measureQuotes(
-    second,
-    await devClientToken(`http://127.0.0.1:${second.port}`, 'trader'),
-  );
+  let viaGrpc: typeof viaFeed | undefined;
+  if (!QUERIES_ONLY) {
+    const second = await startGateway({ GATEWAY_QUOTES_FROM_FEED: 'false' });
+    viaGrpc = await measureQuotes(second, await devClientToken(`http://127.0.0.1:${second.port}`, 'trader'));
+  }
   clearInterval(publisher);
   log(
-    `quote via feed: ${JSON.stringify(viaFeed)}; via GetQuote: ${JSON.stringify(viaGrpc)} (concurrency ${QUERY_CONCURRENCY}); ` +
+    `quote via feed: ${JSON.stringify(viaFeed)}; via GetQuote: ${viaGrpc ? JSON.stringify(viaGrpc) : 'not run'} (concurrency ${QUERY_CONCURRENCY}); ` +
       `GetQuote answered by ${standIn ? 'the in-bench stand-in (market-data does not serve it yet)' : marketDataAddr}; ` +
       `the machine was shared with other work: figures are indicative`,
   );
@@ -358,8 +405,9 @@ async function main(): Promise<void> {
   const figures = {
     ...subscriptionFigures,
     quote_queries_per_s: viaFeed.perSecond,
-    quote_getquote_queries_per_s: viaGrpc.perSecond,
-    quote_query_error_ratio: Math.max(viaFeed.errorRatio, viaGrpc.errorRatio),
+    quote_gateway_cpu_us_per_query: viaFeed.gatewayCpuUsPerQuery,
+    ...(viaGrpc ? { quote_getquote_queries_per_s: viaGrpc.perSecond } : {}),
+    quote_query_error_ratio: Math.max(viaFeed.errorRatio, viaGrpc?.errorRatio ?? 0),
   };
   process.stdout.write(`BENCH ${JSON.stringify(figures)}\n`);
 }

@@ -12,6 +12,10 @@
 //
 // Round trip = mutation sent -> first execution of that ClOrdID received (one clock: this process).
 // Knobs: BENCH_ORDERS_PER_S (500), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (1).
+// `cpu_us_per_order` is each process's CPU (user + system, /proc/<pid>/stat) from the first measured
+// order to the last execution, per measured order: on a shared machine the steadier figure.
+// Profile the services with TAPELINE_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" (libs/test-kit).
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { gatewayWsClient, simulatedQuote } from '@tapeline/gateway/dist/testing/live-mesh';
 import { startTradingMesh } from '@tapeline/gateway/dist/testing/trading-mesh';
@@ -31,6 +35,25 @@ const PAIRS: readonly [string, string][] = [
   ['FX-PROP', 'FX-ALPHA'],
 ];
 const SUBMIT = `mutation($input: SubmitOrderInput!) { submitOrder(input: $input) { order { status } } }`;
+
+/** CPU microseconds (user + system) a process has used so far; NaN if it cannot be read. */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  }
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on Linux whatever the kernel's HZ. */
+const CLOCK_TICKS = 100;
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -133,12 +156,25 @@ async function main(): Promise<void> {
         });
     };
 
+    const pids: Record<string, number | undefined> = {
+      gateway: mesh.processes.gateway.pid,
+      oms: mesh.processes.oms.pid,
+      risk: mesh.processes.risk.pid,
+      symbol: mesh.processes.symbol.pid,
+      broker: mesh.brokerPid,
+      bench: process.pid,
+    };
+    const cpuAll = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMicros(pid)]));
+    let cpuAtMeasure: Record<string, number> | undefined;
     const start = performance.now();
     let sent = 0;
     await new Promise<void>((resolve) => {
       const tick = () => {
         const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
-        while (sent < due) send(sent++);
+        while (sent < due) {
+          if (sent === warmup) cpuAtMeasure = cpuAll();
+          send(sent++);
+        }
         if (sent >= total) return resolve();
         setTimeout(tick, 1);
       };
@@ -150,6 +186,13 @@ async function main(): Promise<void> {
     while ([...pending.values()].some((p) => p.measured && !p.acknowledged) && performance.now() < drainUntil)
       await new Promise((r) => setTimeout(r, 20));
     const measuredOrders = total - warmup;
+    const cpuAtEnd = cpuAll();
+    const cpuPerOrder = Object.fromEntries(
+      Object.keys(pids).map((k) => [
+        k,
+        Math.round((cpuAtEnd[k]! - (cpuAtMeasure?.[k] ?? NaN)) / Math.max(1, measuredOrders)),
+      ]),
+    );
     const lost = [...pending.values()].filter((p) => p.measured && !p.acknowledged).length;
     roundTrips.sort((a, b) => a - b);
     tradeRoundTrips.sort((a, b) => a - b);
@@ -168,6 +211,7 @@ async function main(): Promise<void> {
       lost_ratio: +(lost / measuredOrders).toFixed(4),
       rejected_ratio: +(rejected / Math.max(1, executed)).toFixed(4),
       failed_ratio: +(failed / total).toFixed(4),
+      cpu_us_per_order: cpuPerOrder,
     };
     console.log(
       `${measuredOrders} orders measured at ${ORDERS_PER_S}/s over ${SECONDS} s; ${roundTrips.length} first executions, ` +

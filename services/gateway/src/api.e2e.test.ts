@@ -7,13 +7,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { parse } from 'yaml';
-import { authorize, permissionsOf, type Permission, type Role } from '@tapeline/auth';
+import { AccessTokenIssuer, authorize, permissionsOf, type Permission, type Role } from '@tapeline/auth';
 import { eventsV1, omsV1 } from '@tapeline/contracts';
 import { devClientToken, freePort, graphql, type RunningProcess } from '@tapeline/test-kit';
 import { toAlert } from './alerts/alert.model';
 import { RecentAlerts } from './alerts/recent-alerts';
 import { toBar } from './analytics/analytics.model';
 import { DEV_CLIENTS_FILE } from './auth/auth.config';
+import { AUTH_RUNTIME, type AuthRuntime } from './auth/auth-runtime';
 import { resolverPermissions } from './auth/resolver-permissions';
 import { createGatewayApp } from './gateway-app';
 import { MarketHub } from './live/market-hub';
@@ -29,6 +30,10 @@ const DEV = parse(readFileSync(DEV_CLIENTS_FILE, 'utf8')) as {
 };
 const ID = 'EURUSD.EBSM';
 const FROM = '2026-01-01T00:00:00Z';
+
+const ADMIN_INPUT =
+  'id: "MATRIX.XNAS", symbol: "MATRIX", assetClass: EQUITY, venue: "XNAS", ' +
+  'currency: "USD", priceScale: 2, sizeScale: 0, tickSize: "0.01", lotSize: "1"';
 
 /** One call per root field of the schema; the test checks that no root field is missing here. */
 const OPERATIONS: Record<string, string> = {
@@ -69,6 +74,10 @@ const OPERATIONS: Record<string, string> = {
   'Subscription.executions': `subscription { executions(accountIds: ["FX-ALPHA"]) { execType } }`,
   'Subscription.positions': `subscription { positions(accountIds: ["FX-ALPHA"]) { quantity } }`,
   'Subscription.riskAlerts': `subscription { riskAlerts { message } }`,
+  // Instrument administration, on an instrument of its own: created first, so update and status find it.
+  'Mutation.createInstrument': `mutation { createInstrument(input: { ${ADMIN_INPUT}, description: "Matrix" }) { id status } }`,
+  'Mutation.updateInstrument': `mutation { updateInstrument(input: { ${ADMIN_INPUT}, description: "Matrix, updated" }) { id description } }`,
+  'Mutation.setInstrumentStatus': `mutation { setInstrumentStatus(id: "MATRIX.XNAS", status: ACTIVE, reason: "matrix") { status } }`,
 };
 
 /** The desk whose resource an operation acts on (account FX-ALPHA is the FX desk's); unset: none. */
@@ -118,8 +127,11 @@ const QUOTE: eventsV1.QuoteEvent = {
   publishTimeMicros: String(T + 123_456),
 };
 
-/** Allowed: whatever the backend says (data, or SERVICE_UNAVAILABLE while it is down). */
-const ALLOWED = new Set(['DATA', 'SERVICE_UNAVAILABLE']);
+/**
+ * Allowed: whatever the backend says (data, SERVICE_UNAVAILABLE while it is down, or CONFLICT when
+ * createInstrument runs again for another token).
+ */
+const ALLOWED = new Set(['DATA', 'SERVICE_UNAVAILABLE', 'CONFLICT']);
 
 let symbol: RunningProcess;
 let oms: Awaited<ReturnType<typeof startAccountsOnlyOms>>;
@@ -155,6 +167,10 @@ async function query(doc: string, accessToken?: string, variables?: Record<strin
     variables,
     accessToken ? { authorization: `Bearer ${accessToken}` } : {},
   );
+}
+
+function argumentOf(res: Awaited<ReturnType<typeof query>>): string | undefined {
+  return (res.body.errors?.[0]?.extensions as { argument?: string } | undefined)?.argument;
 }
 
 function outcomeOf(res: Awaited<ReturnType<typeof query>>): string {
@@ -429,23 +445,54 @@ describe('the permission matrix, generated from the permission table', () => {
 });
 
 describe('subscriptions over graphql-transport-ws', () => {
-  test('a connection_init without a valid token is refused before any subscription', async () => {
-    for (const payload of [undefined, {}, { authorization: 'Bearer not-a-token' }]) {
+  test('a connection_init without a valid token is closed with 4403 Forbidden before any subscription', async () => {
+    // A token the gateway itself signed, with every claim right, that expired an hour ago.
+    const runtime = app.get<AuthRuntime>(AUTH_RUNTIME);
+    const expired = await new AccessTokenIssuer(
+      runtime.keyRing!,
+      runtime.settings.token,
+      () => Date.now() - 3_600_000,
+    ).issue({
+      kind: 'client',
+      subject: 'dev-trader',
+      role: 'trader',
+      desk: 'FX',
+      scopes: permissionsOf('trader'),
+      amr: [],
+    });
+    const valid = await token('trader');
+    const forged = `${valid.slice(0, valid.lastIndexOf('.') + 1)}${Buffer.alloc(64, 7).toString('base64url')}`;
+    const cases: [string, Record<string, unknown> | undefined, string][] = [
+      ['no payload', undefined, 'TOKEN_MISSING'],
+      ['no token', {}, 'TOKEN_MISSING'],
+      ['a malformed token', { authorization: 'Bearer not-a-token' }, 'TOKEN_MALFORMED'],
+      ['a token with a forged signature', { authorization: `Bearer ${forged}` }, 'TOKEN_INVALID'],
+      ['an expired token', { authorization: `Bearer ${expired.token}` }, 'TOKEN_EXPIRED'],
+    ];
+    for (const [name, payload, reason] of cases) {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-      const messages: { type: string; payload?: { message?: string } }[] = [];
+      const messages: { type: string }[] = [];
       ws.on('message', (m) => messages.push(JSON.parse(String(m)) as (typeof messages)[number]));
       await new Promise((r) => ws.once('open', r));
+      const closed = new Promise<[number, string]>((r) =>
+        ws.once('close', (code: number, why: Buffer) => r([code, String(why)])),
+      );
       ws.send(JSON.stringify({ type: 'connection_init', ...(payload ? { payload } : {}) }));
       ws.send(
         JSON.stringify({ type: 'subscribe', id: '1', payload: { query: OPERATIONS['Subscription.quotes'] } }),
       );
-      await new Promise((r) => ws.once('close', r));
-      assert.deepEqual(
-        messages.map((m) => m.type),
-        ['connection_error'],
-        JSON.stringify(payload),
-      );
-      assert.equal(messages[0]!.payload?.message, 'Forbidden');
+      assert.deepEqual(await closed, [4403, `Forbidden: ${reason}`], name);
+      // No connection_ack, no data, and no connection_error (graphql-transport-ws has no such message).
+      assert.deepEqual(messages, [], name);
+    }
+    // graphql-ws, as a client application would use it, reports the same close.
+    const client = wsClient(expired.token);
+    try {
+      assert.deepEqual(await firstOutcome(client, OPERATIONS['Subscription.quotes']!), {
+        outcome: 'CLOSED:4403',
+      });
+    } finally {
+      await client.dispose();
     }
   });
 
@@ -483,6 +530,100 @@ describe('subscriptions over graphql-transport-ws', () => {
       );
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('instrument administration', () => {
+  const definition = {
+    id: 'ADMIN.XNAS',
+    symbol: 'ADMIN',
+    description: 'Admin test',
+    assetClass: 'EQUITY',
+    venue: 'XNAS',
+    currency: 'USD',
+    priceScale: 2,
+    sizeScale: 0,
+    tickSize: '0.01',
+    lotSize: '1',
+    venueSymbols: [{ venue: 'SIM', symbol: 'ADMIN' }],
+  };
+  const create = (fields: string) =>
+    `mutation ($input: InstrumentInput!) { createInstrument(input: $input) { ${fields} } }`;
+  const update = (fields: string) =>
+    `mutation ($input: InstrumentInput!) { updateInstrument(input: $input) { ${fields} } }`;
+
+  test('an admin creates, changes and halts an instrument; the read path sees each change', async () => {
+    const admin = await token('admin');
+    const created = await query(create('id status tickSize venueSymbols { venue symbol }'), admin, {
+      input: definition,
+    });
+    assert.deepEqual(created.body, {
+      data: {
+        createInstrument: {
+          id: 'ADMIN.XNAS',
+          status: 'ACTIVE',
+          tickSize: '0.01',
+          venueSymbols: [{ venue: 'SIM', symbol: 'ADMIN' }],
+        },
+      },
+    });
+    const updated = await query(update('description tickSize'), admin, {
+      input: { ...definition, tickSize: '0.05', description: 'Admin test, wider tick' },
+    });
+    assert.deepEqual(updated.body.data, {
+      updateInstrument: { description: 'Admin test, wider tick', tickSize: '0.05' },
+    });
+    const halted = await query(
+      'mutation { setInstrumentStatus(id: "ADMIN.XNAS", status: HALTED, reason: "news pending") { status } }',
+      admin,
+    );
+    assert.deepEqual(halted.body.data, { setInstrumentStatus: { status: 'HALTED' } });
+    // Any reader sees it at once.
+    const read = await query(
+      '{ instruments(filter: { statuses: [HALTED], query: "ADMIN" }) { edges { node { id status tickSize } } } }',
+      await token('trader'),
+    );
+    assert.deepEqual(read.body.data, {
+      instruments: { edges: [{ node: { id: 'ADMIN.XNAS', status: 'HALTED', tickSize: '0.05' } }] },
+    });
+  });
+
+  test('a bad definition is BAD_USER_INPUT naming the input field; a taken id CONFLICT; another role FORBIDDEN', async () => {
+    const admin = await token('admin');
+    await query(create('id'), admin, { input: definition }); // unless the test before made it
+    const again = await query(create('id'), admin, { input: definition });
+    assert.equal(outcomeOf(again), 'CONFLICT');
+    const bad = await query(create('id'), admin, {
+      input: { ...definition, id: 'BAD.XNYS', tickSize: '0' },
+    });
+    const error = bad.body.errors?.[0];
+    assert.equal(error?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(argumentOf(bad), 'input.id');
+    assert.match(
+      error!.message,
+      /input\.id: must end with "\.XNAS" \(its venue\); input\.tickSize: must be positive, got 0/,
+    );
+    const scale = await query(update('id'), admin, {
+      input: { ...definition, priceScale: 4, tickSize: '0.0001' },
+    });
+    assert.equal(argumentOf(scale), 'input.priceScale');
+    const reason = await query(
+      'mutation { setInstrumentStatus(id: "ADMIN.XNAS", status: ACTIVE, reason: "") { status } }',
+      admin,
+    );
+    assert.equal(argumentOf(reason), 'reason');
+    const unknown = await query(
+      'mutation { setInstrumentStatus(id: "NOPE.XNAS", status: ACTIVE, reason: "x") { status } }',
+      admin,
+    );
+    assert.equal(outcomeOf(unknown), 'NOT_FOUND');
+    for (const role of ['trader', 'desk_head', 'risk_officer', 'auditor'] as const) {
+      const res = await query(
+        'mutation { setInstrumentStatus(id: "ADMIN.XNAS", status: EXPIRED, reason: "x") { status } }',
+        await token(role),
+      );
+      assert.equal(outcomeOf(res), 'FORBIDDEN', role);
     }
   });
 });

@@ -7,8 +7,9 @@
 //      and risk (onExecution), closes release what risk reserved (onOrderClosed).
 //   2. the matching engine alone, side by side with nodejs-order-book on one order stream
 //      (libs/order-book's bench, run as it is): `matching_orders_per_s`, `matching_ratio`.
-//   3. the mesh round trip (GraphQL mutation -> oms -> risk -> venue -> execution update on a
-//      subscription) needs the gateway's trading mutations: see measureMeshRoundTrip below.
+//   3. the mesh round trip (GraphQL mutation -> gateway -> oms -> risk -> venue -> execution update
+//      on a subscription) at 500 orders/s, by services/gateway's round-trip bench in its own
+//      process (measureMeshRoundTrip below): `roundtrip_p50_ms`, `roundtrip_p99_ms`.
 // The journal (ClickHouse) is not in (1): its cost is per insert, shared by a batch (see report).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -250,17 +251,39 @@ function matchingSideBySide(): Record<string, number> {
   return JSON.parse(line.slice('BENCH '.length)) as Record<string, number>;
 }
 
+/** Orders per second of the mesh round trip (BENCH_ORDERS_PER_S of the round-trip bench). */
+const ROUNDTRIP_ORDERS_PER_S = Number(process.env.BENCH_ROUNDTRIP_ORDERS_PER_S ?? 500);
+
 /**
- * TODO(gateway trading mutations): the mesh round trip of the issue — a GraphQL submitOrder
- * mutation at 500 orders/s through the gateway -> oms -> risk -> simulated venue, timed until the
- * execution update arrives on the subscription; `roundtrip_p50_ms`, `roundtrip_p99_ms`. It needs
- * the gateway's trading mutations and subscriptions, which do not exist yet; until then it reports
- * nothing rather than a figure of another path. Note for whoever writes it: the oms answers once
- * the journal entries are stored in ClickHouse, one insert per batch (~9-15 ms per chDB insert on
- * the shared 2-core machine), which bounds the round trip from below.
+ * The mesh round trip of the issue: services/gateway's trading-roundtrip bench, run as it is in
+ * its own process (it starts the broker, symbol, risk, oms and gateway), at
+ * ROUNDTRIP_ORDERS_PER_S: a GraphQL submitOrder mutation -> gateway -> oms -> risk -> simulated
+ * venue -> the oms's update stream -> gateway -> the trader's `executions` subscription, timed to
+ * the first execution of the order. Its other figures (CPU per order of each process, mutation
+ * latency) are in its own output, echoed here.
  */
-function measureMeshRoundTrip(): { roundtrip_p50_ms: number; roundtrip_p99_ms: number } | undefined {
-  return undefined;
+function measureMeshRoundTrip(): Record<string, number | null> {
+  const script = path.resolve(__dirname, '../../../gateway/dist/bench/trading-roundtrip.bench.js');
+  const out = execFileSync(process.execPath, [script], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, BENCH_ORDERS_PER_S: String(ROUNDTRIP_ORDERS_PER_S) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = out.trim().split('\n');
+  const line = [...lines].reverse().find((l) => l.startsWith('BENCH '));
+  if (!line) throw new Error(`no BENCH line from ${script}:\n${out}`);
+  for (const l of lines) if (l !== line) process.stdout.write(`round trip: ${l}\n`);
+  process.stdout.write(`round trip: ${line.slice('BENCH '.length)}\n`);
+  const r = JSON.parse(line.slice('BENCH '.length)) as Record<string, number | null>;
+  return {
+    roundtrip_p50_ms: r.roundtrip_p50_ms ?? null,
+    roundtrip_p99_ms: r.roundtrip_p99_ms ?? null,
+    roundtrip_orders_per_s: r.orders_per_s ?? null,
+    roundtrip_target_orders_per_s: ROUNDTRIP_ORDERS_PER_S,
+    roundtrip_lost_ratio: r.lost_ratio ?? null,
+    roundtrip_failed_ratio: r.failed_ratio ?? null,
+  };
 }
 
 async function main(): Promise<void> {
@@ -298,7 +321,7 @@ async function main(): Promise<void> {
     matching_orders_per_s: matching.matching_orders_per_s,
     baseline_matching_orders_per_s: matching.baseline_matching_orders_per_s,
     matching_ratio: matching.matching_ratio,
-    ...(roundTrip ?? {}),
+    ...roundTrip,
   };
   process.stdout.write(`BENCH ${JSON.stringify(summary)}\n`);
 }

@@ -3,6 +3,7 @@ import { env, type EnvVar } from '@tapeline/config';
 import { historyEnv } from '@tapeline/history';
 import { baseServiceSpec, loadConfigWithBus, symbolClientSpec } from '@tapeline/service-kit';
 import { AccountConfigError, AccountDirectory } from './accounts/account-directory';
+import { parseSessionClose, type SessionClose } from './expiry/session-close';
 import { loadVenueRouting, VenueConfigError, type VenueRoutingConfig } from './routing/venue-config';
 
 export const CONFIG_DIR = path.resolve(__dirname, '../config');
@@ -83,6 +84,19 @@ const spec = {
   journalRepublish: env.int('OMS_JOURNAL_REPUBLISH', 1000, { min: 0, max: 1_000_000 }),
   /** How long the start waits for FIX venues to answer status requests for in-flight orders. */
   reconcileTimeoutMs: env.int('OMS_RECONCILE_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+  /**
+   * The simulated venues' books are refreshed from the market (`depth`, else `quotes`) at most
+   * this often per instrument, each refresh a journaled command; 0 turns seeding off.
+   */
+  seedIntervalMs: env.int('OMS_SEED_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 }),
+  /** Market levels per side a refresh seeds. */
+  seedLevels: env.int('OMS_SEED_LEVELS', 10, { min: 1, max: 1000 }),
+  /** A market silent this long for an instrument: its seeded liquidity is withdrawn. */
+  seedMaxAgeMs: env.int('OMS_SEED_MAX_AGE_MS', 30_000, { min: 1000, max: 86_400_000 }),
+  /** How often GTD orders (at the venue and stops held in the oms) are checked for expiry. */
+  expiryCheckMs: env.int('OMS_EXPIRY_CHECK_MS', 1000, { min: 50, max: 60_000 }),
+  /** UTC time of day at which DAY orders expire ("HH:MM:SS"), or "off". */
+  sessionCloseUtc: env.custom<SessionClose>('OMS_SESSION_CLOSE_UTC', parseSessionClose, '21:00:00'),
 };
 
 export type OmsConfig = ReturnType<typeof loadOmsConfig>;

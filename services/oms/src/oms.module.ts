@@ -11,7 +11,9 @@ import { OmsController } from './grpc/oms.controller';
 import { OrderQueries } from './grpc/order-queries';
 import { OMS_USE_CASES, type OmsUseCases } from './grpc/use-case-registry';
 import { InstrumentCatalog } from './instruments/instrument-catalog';
+import { OrderExpiry } from './expiry/order-expiry';
 import { JournalAudit } from './journal/journal-audit';
+import { MarketSeeder } from './market/market-seeder';
 import type { OmsCore } from './oms-core';
 import { RiskGateway } from './risk/risk-gateway';
 import { CancelOrder } from './use-cases/cancel-order';
@@ -53,20 +55,52 @@ export function buildUseCases(core: OmsCore, risk: RiskGateway, instruments: Ins
 }
 
 /**
- * Consumes `trades` (stops, marks) and risk's kill-switch trips (`alerts`) once the app is up;
+ * Consumes `trades` (stops, marks) and risk's kill-switch trips (`alerts`) once the app is up,
+ * seeds the simulated venues from the market (`depth`, `quotes`) and expires GTD and DAY orders;
  * stops the venues, the write-ahead log and the store at the end.
  */
 class OmsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(OMS_CORE) private readonly core: OmsCore,
     @Inject(OMS_USE_CASES) private readonly useCases: OmsUseCases,
+    @Inject(SYMBOL_CLIENT) private readonly symbol: ClientGrpc,
   ) {}
 
   private stopping = false;
+  private seeder: MarketSeeder | undefined;
+  private expiry: OrderExpiry | undefined;
 
   onApplicationBootstrap(): void {
     const stops = new ReleaseStops(this.core, this.core.logger);
-    const { bus } = this.core;
+    const { bus, config, logger, venues } = this.core;
+    venues.journalCommandsWith(this.core.writer);
+    this.expiry = new OrderExpiry(
+      this.core,
+      { checkMs: config.expiryCheckMs, sessionClose: config.sessionCloseUtc },
+      logger,
+    );
+    this.expiry.start();
+    if (config.seedIntervalMs > 0 && venues.simulated().size > 0) {
+      const instruments = new InstrumentCatalog(
+        this.symbol.getService<symbolV1.SymbolServiceClient>(symbolV1.SYMBOL_SERVICE_NAME),
+      );
+      const seeder = new MarketSeeder(
+        venues,
+        config.venues,
+        instruments,
+        { intervalMs: config.seedIntervalMs, levels: config.seedLevels, maxAgeMs: config.seedMaxAgeMs },
+        logger,
+      );
+      this.seeder = seeder;
+      this.keepTrying('depth', () =>
+        bus.consume({
+          groupId: 'oms-market-seed',
+          topics: ['depth', 'quotes'],
+          handler: (e) => seeder.onMarket(e),
+        }),
+      );
+      seeder.start();
+    }
     this.keepTrying('trades', () =>
       bus.consume({ groupId: 'oms-stops', topics: ['trades'], handler: (e) => stops.onTrade(e.value) }),
     );
@@ -95,6 +129,8 @@ class OmsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.seeder?.stop();
+    this.expiry?.stop();
     this.core.fanout.close();
     await this.core.venues.stop();
     // ClickHouse is brought up to date so the next start has no log tail to insert.

@@ -128,6 +128,194 @@ describe('symbol service over gRPC', () => {
   });
 });
 
+describe('instrument administration over gRPC', () => {
+  let svc: Awaited<ReturnType<typeof startSymbol>>;
+  let client: ReturnType<typeof grpcClient>;
+  before(async () => {
+    svc = await startSymbol();
+    client = grpcClient('symbol', `127.0.0.1:${svc.grpcPort}`);
+  });
+  after(async () => {
+    client.close();
+    svc.health.close();
+    svc.proc.kill();
+    await svc.proc.exited;
+  });
+
+  const actor = { userId: 'ops-admin', clientId: '', desk: 'OPS', role: 'admin' };
+  const dec = (mantissa: string, scale: number) => ({ mantissa, scale });
+  const definition = {
+    instrumentId: 'PLTR.XNAS',
+    symbol: 'PLTR',
+    description: 'Palantir Technologies class A',
+    assetClass: 1, // EQUITY
+    venue: 'XNAS',
+    currency: 'USD',
+    priceScale: 2,
+    sizeScale: 0,
+    tickSize: dec('1', 2),
+    lotSize: dec('1', 0),
+    venueSymbols: [
+      { venue: 'XNAS', symbol: 'PLTR' },
+      { venue: 'SIM', symbol: 'PLTR' },
+    ],
+    sessions: [
+      {
+        name: 'regular',
+        timeZone: 'America/New_York',
+        openTime: '09:30',
+        closeTime: '16:00',
+        weekdays: [1, 2, 3, 4, 5],
+      },
+    ],
+  };
+  type Wire = { instrumentId: string; status: string | number; tickSize: unknown; description: string };
+  const refused = async (method: string, req: object, code: status, message: RegExp) =>
+    assert.rejects(client.call(method, req), (err: { code: number; details: string }) => {
+      assert.equal(err.code, code, `${method}: ${err.details}`);
+      assert.match(err.details, message);
+      return true;
+    });
+
+  test('a created instrument is listed, resolvable by its venue symbols, and audit-logged', async () => {
+    const res = await client.call<{ instrument: Wire }>('createInstrument', {
+      actor,
+      instrument: definition,
+    });
+    assert.equal(res.instrument.instrumentId, 'PLTR.XNAS');
+    const got = await client.call<{ instrument: Wire }>('getInstrument', { instrumentId: 'PLTR.XNAS' });
+    assert.deepEqual(got.instrument.tickSize, { mantissa: '1', scale: 2 });
+    const bySim = await client.call<{ instrument: Wire }>('resolveVenueSymbol', {
+      venue: 'SIM',
+      symbol: 'PLTR',
+    });
+    assert.equal(bySim.instrument.instrumentId, 'PLTR.XNAS');
+    const list = await client.call<{ pageInfo: { totalSize: number } }>('listInstruments', {});
+    assert.equal(list.pageInfo.totalSize, seedIds.length + 1);
+    const line = await svc.proc.waitForLine(/"action":"instrument.create"/, 5000);
+    assert.match(line, /"audit":true/);
+    assert.match(line, /"userId":"ops-admin"/);
+  });
+
+  test('bad definitions are INVALID_ARGUMENT naming each field; taken ids and symbols ALREADY_EXISTS', async () => {
+    await refused(
+      'createInstrument',
+      { actor, instrument: { ...definition, instrumentId: 'AMD.XNAS', symbol: '', tickSize: dec('0', 0) } },
+      status.INVALID_ARGUMENT,
+      /instrument\.tickSize: must be positive, got 0; .*instrument\.symbol: is required/,
+    );
+    await refused(
+      'createInstrument',
+      { actor, instrument: { ...definition, instrumentId: 'AMD.XNYS', venueSymbols: [] } },
+      status.INVALID_ARGUMENT,
+      /instrument\.instrumentId: must end with "\.XNAS"/,
+    );
+    await refused(
+      'createInstrument',
+      {
+        actor,
+        instrument: {
+          ...definition,
+          instrumentId: 'AMD.XNAS',
+          venueSymbols: [],
+          sessions: [{ ...definition.sessions[0], openTime: '9:30' }],
+        },
+      },
+      status.INVALID_ARGUMENT,
+      /instrument\.sessions\[0\]\.openTime: "9:30" is not HH:MM/,
+    );
+    await refused('createInstrument', { actor }, status.INVALID_ARGUMENT, /^instrument: is required/);
+    await refused(
+      'createInstrument',
+      { actor, instrument: definition },
+      status.ALREADY_EXISTS,
+      /PLTR\.XNAS already exists/,
+    );
+    await refused(
+      'createInstrument',
+      { actor, instrument: { ...definition, instrumentId: 'PLTR2.XNAS', symbol: 'PLTR2' } },
+      status.ALREADY_EXISTS,
+      /instrument\.venueSymbols\.XNAS: "PLTR" is already mapped to PLTR\.XNAS/,
+    );
+  });
+
+  test('an update replaces the definition but not the id, venue, asset class, scales or status', async () => {
+    await client.call('setInstrumentStatus', {
+      actor,
+      instrumentId: 'PLTR.XNAS',
+      status: 2,
+      reason: 'news pending',
+    });
+    const res = await client.call<{ instrument: Wire }>('updateInstrument', {
+      actor,
+      instrument: { ...definition, description: 'Palantir Technologies', tickSize: dec('5', 2) },
+    });
+    assert.equal(res.instrument.description, 'Palantir Technologies');
+    assert.deepEqual(res.instrument.tickSize, { mantissa: '5', scale: 2 });
+    assert.equal(res.instrument.status, 2, 'the status stays');
+    await refused(
+      'updateInstrument',
+      { actor, instrument: { ...definition, priceScale: 4, tickSize: dec('1', 4) } },
+      status.INVALID_ARGUMENT,
+      /instrument\.priceScale: cannot change \(2 -> 4\)/,
+    );
+    await refused(
+      'updateInstrument',
+      { actor, instrument: { ...definition, instrumentId: 'NOPE.XNAS' } },
+      status.NOT_FOUND,
+      /instrument "NOPE\.XNAS" not found/,
+    );
+    await svc.proc.waitForLine(/"action":"instrument.update".*"before"/, 5000);
+  });
+
+  test('halt, resume and delist change the status the queries and filters see, with the reason logged', async () => {
+    const halt = await client.call<{ instrument: Wire; previousStatus: number }>('setInstrumentStatus', {
+      actor,
+      instrumentId: 'AAPL.XNAS',
+      status: 2, // HALTED
+      reason: 'volatility halt',
+    });
+    assert.equal(halt.instrument.status, 2);
+    assert.equal(halt.previousStatus, 1);
+    const halted = await client.call<{ instruments: Wire[] }>('listInstruments', { statuses: [2] });
+    assert.ok(halted.instruments.some((i) => i.instrumentId === 'AAPL.XNAS'));
+    await svc.proc.waitForLine(/"action":"instrument.status".*"reason":"volatility halt"/, 5000);
+    const resumed = await client.call<{ instrument: Wire }>('setInstrumentStatus', {
+      actor,
+      instrumentId: 'AAPL.XNAS',
+      status: 1,
+      reason: 'resumed',
+    });
+    assert.equal(resumed.instrument.status, 1);
+    await client.call('setInstrumentStatus', {
+      actor,
+      instrumentId: 'PLTR.XNAS',
+      status: 4,
+      reason: 'delisted',
+    });
+    const got = await client.call<{ instrument: Wire }>('getInstrument', { instrumentId: 'PLTR.XNAS' });
+    assert.equal(got.instrument.status, 4);
+    await refused(
+      'setInstrumentStatus',
+      { actor, instrumentId: 'AAPL.XNAS', status: 2, reason: ' ' },
+      status.INVALID_ARGUMENT,
+      /reason: is required/,
+    );
+    await refused(
+      'setInstrumentStatus',
+      { actor, instrumentId: 'AAPL.XNAS', status: 0, reason: 'x' },
+      status.INVALID_ARGUMENT,
+      /status: invalid value 0/,
+    );
+    await refused(
+      'setInstrumentStatus',
+      { actor, instrumentId: 'NOPE.XNAS', status: 2, reason: 'x' },
+      status.NOT_FOUND,
+      /not found/,
+    );
+  });
+});
+
 test('refuses bad configuration at boot, naming every bad variable in one message', async () => {
   const proc = startService('symbol', {
     GRPC_PORT: 'abc',

@@ -8,6 +8,7 @@ export class MaxOrderValueCheck implements PreTradeCheck {
   check(order: RiskOrder, ctx: CheckContext): Rejection | undefined {
     const max = ctx.limits.maxOrderValue;
     if (max === undefined) return undefined;
+    if (ctx.notional !== undefined && ctx.notional <= max) return undefined;
     const limit = decimal(max, ctx.moneyScale);
     const source = ctx.limits.sources.maxOrderValue;
     if (ctx.notional === undefined) {
@@ -19,7 +20,6 @@ export class MaxOrderValueCheck implements PreTradeCheck {
         `no reference price for ${order.instrumentId}: a market order cannot be valued`,
       );
     }
-    if (ctx.notional <= max) return undefined;
     const requested = decimal(ctx.notional, ctx.moneyScale);
     return rejection(
       this.control,

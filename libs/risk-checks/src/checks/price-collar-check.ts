@@ -15,8 +15,8 @@ export class PriceCollarCheck implements PreTradeCheck {
     const ref = ctx.instrument.referencePrice;
     const scale = ctx.instrument.priceScale;
     const source = ctx.limits.sources.priceCollarBps;
-    const requested = order.price === undefined ? 'MKT' : decimal(order.price, scale);
     if (ref === undefined) {
+      const requested = order.price === undefined ? 'MKT' : decimal(order.price, scale);
       return rejection(
         this.control,
         source,
@@ -28,6 +28,8 @@ export class PriceCollarCheck implements PreTradeCheck {
     if (order.price === undefined) return undefined;
     const deviation = order.price > ref ? order.price - ref : ref - order.price;
     if (deviation * 10_000n <= ref * bps) return undefined;
+    // Only a rejection formats numbers: a passing check allocates nothing.
+    const requested = decimal(order.price, scale);
     const above = order.price > ref;
     // The edge that was crossed, rounded inwards so it is itself inside the collar.
     const edge = above ? (ref * (10_000n + bps)) / 10_000n : (ref * (10_000n - bps) + 9_999n) / 10_000n;

@@ -36,6 +36,11 @@ export type SimulatedVenueCommand =
       readonly atMicros: bigint;
       readonly instrumentId: string;
       readonly snapshot: BookSnapshot;
+      /**
+       * A refresh: the seeded liquidity the book holds leaves first, and levels that would cross
+       * the oms's own resting orders are left out (the market moved through them).
+       */
+      readonly replace?: boolean;
     }
   | {
       readonly kind: 'cancelAll';

@@ -207,6 +207,39 @@ test('seeded liquidity trades with oms orders and reports the oms side only', as
   assertAccepted(oms);
 });
 
+test('a refresh replaces the seeded liquidity and leaves out levels crossing the oms resting orders', async () => {
+  const commands: SimulatedVenueCommand[] = [];
+  const { venue, oms } = await setup({ commands });
+  await venue.seedBook('XS0001', { bids: [{ price: 9990, qty: 10 }], asks: [{ price: 10010, qty: 5 }] });
+  const bid = await oms.submit({ side: BUY, price: 10000n, orderQty: 3n });
+  // The market moved up through the oms bid: its 99.95 ask would cross the bid at 100.00.
+  await venue.refreshBook('XS0001', {
+    bids: [{ price: 9995, qty: 7 }],
+    asks: [
+      { price: 9999, qty: 4 },
+      { price: 10020, qty: 6 },
+    ],
+  });
+  assert.deepEqual(venue.restingOrders('XS0001'), [
+    { orderId: bid, side: BUY, price: 10000, leavesQty: 3 },
+    { orderId: null, side: BUY, price: 9995, leavesQty: 7 },
+    { orderId: null, side: SELL, price: 10020, leavesQty: 6 },
+  ]);
+  assert.deepEqual(oms.trail(bid), ['Ack'], 'the old seed left without a report');
+  await assert.rejects(
+    venue.refreshBook('XS0001', { bids: [{ price: 10030, qty: 1 }], asks: [{ price: 10030, qty: 1 }] }),
+    (err: unknown) => err instanceof VenueError && /crosses/.test(err.message),
+  );
+  const sell = await oms.submit({ side: SELL, ordType: MARKET, price: undefined, orderQty: 5n });
+  assert.deepEqual(oms.trail(sell), ['Ack', 'Fill 3@10000', 'Fill 2@9995']);
+
+  // Journaled and replayed: the same books.
+  const again = new SimulatedMatchingVenue();
+  again.replay(commands.map((c) => decodeCommand(encodeCommand(c))));
+  assert.deepEqual(again.restingOrders('XS0001'), venue.restingOrders('XS0001'));
+  assertAccepted(oms);
+});
+
 test('refuses a price beyond the safe integer range, naming the field', async () => {
   const { oms } = await setup();
   const o = await oms.submit({ price: 2n ** 60n });

@@ -2,6 +2,7 @@ import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { eventsV1 } from '@tapeline/contracts';
 import { TimestampScalar } from '../graphql/scalars';
 import { microsOf } from '../graphql/wire';
+import { AlertGap } from '../live/live-gap.model';
 
 export enum AlertKind {
   PRICE = 'PRICE',
@@ -44,6 +45,13 @@ export class Alert {
   @Field(() => [AlertAttribute]) attributes!: AlertAttribute[];
   @Field({ description: 'The service that raised it.' }) source!: string;
   @Field(() => TimestampScalar) raisedAt!: number;
+  @Field(() => AlertGap, {
+    nullable: true,
+    description:
+      'Subscriptions only: set on the first alert of an instrument after some were dropped for a ' +
+      'slow client (the alerts query still has them); null otherwise.',
+  })
+  gap?: AlertGap | null;
 }
 
 function enumName<E extends string>(

@@ -38,7 +38,10 @@ export class AlertsResolver {
   @Subscription(() => Alert, {
     name: 'alerts',
     resolve: asYielded,
-    description: 'Alerts as they are raised: of the instruments, or every alert when instrumentIds is unset.',
+    description:
+      'Alerts as they are raised: of the instruments, or every alert when instrumentIds is unset. A ' +
+      'client too slow for them keeps a bounded buffer per instrument: the next alert delivered names ' +
+      'those dropped in its gap.',
   })
   async liveAlerts(
     @Args('instrumentIds', { type: () => [ID], nullable: true }) instrumentIds: string[] | null,

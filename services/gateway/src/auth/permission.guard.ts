@@ -16,6 +16,9 @@ import { REQUIRED_PERMISSION } from './require-permission';
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
+  /** Each handler's declared permission (null: none), read from its metadata once. */
+  private readonly permissions = new WeakMap<object, Permission | null>();
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -25,7 +28,12 @@ export class PermissionGuard implements CanActivate {
     // The gateway's only HTTP routes are the OAuth2 endpoints and the JWKS, public by nature.
     if (context.getType<GqlContextType>() !== 'graphql') return true;
     const gql = GqlExecutionContext.create(context);
-    const permission = this.reflector.get<Permission | undefined>(REQUIRED_PERMISSION, context.getHandler());
+    const handler = context.getHandler();
+    let permission = this.permissions.get(handler);
+    if (permission === undefined) {
+      permission = this.reflector.get<Permission | undefined>(REQUIRED_PERMISSION, handler) ?? null;
+      this.permissions.set(handler, permission);
+    }
     if (!permission) {
       const info = gql.getInfo<GraphQLResolveInfo>();
       const field = `${info.parentType.name}.${info.fieldName}`;

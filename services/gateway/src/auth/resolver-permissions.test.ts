@@ -84,6 +84,20 @@ test('the instrument queries require instruments:read', () => {
   );
 });
 
+test('instrument administration requires instruments:admin', () => {
+  const declared = resolverPermissions(app.get(DiscoveryService), app.get(MetadataScanner));
+  assert.deepEqual(
+    declared
+      .filter((r) => /Instrument/.test(r.field) && r.field.startsWith('Mutation.'))
+      .map((r) => [r.field, r.permission]),
+    [
+      ['Mutation.createInstrument', 'instruments:admin'],
+      ['Mutation.setInstrumentStatus', 'instruments:admin'],
+      ['Mutation.updateInstrument', 'instruments:admin'],
+    ],
+  );
+});
+
 test('a WebSocket connection_init with a valid bearer token gets its principal; anything else is refused', async () => {
   const onConnect = subscriptionOnConnect(runtime.authenticator);
   const { access_token } = await runtime.authorizationServer!.token({

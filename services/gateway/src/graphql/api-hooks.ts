@@ -1,7 +1,7 @@
 import { specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { GraphqlAuthContext } from '../auth/graphql-auth';
 import { apiError } from './errors';
-import { enforceQueryLimits, measureDocument, type QueryLimits } from './query-limits';
+import { queryLimitsCheck, type QueryLimits } from './query-limits';
 import type { RateLimit, RateLimiter } from './rate-limit';
 
 /** What the hooks read of mercurius's context (HTTP: reply; WebSocket: the upgrade request). */
@@ -23,6 +23,7 @@ export interface ApiGuards {
  * otherwise execute unvalidated.
  */
 export function apiHooks({ limiter, rate, limits }: ApiGuards) {
+  const checkLimits = queryLimitsCheck(limits);
   const rateLimit = async (context: HookContext): Promise<void> => {
     const auth = context.authentication ? await context.authentication() : undefined;
     const key = auth?.ok
@@ -39,22 +40,22 @@ export function apiHooks({ limiter, rate, limits }: ApiGuards) {
     );
   };
   return {
-    preParsing: async (_schema: GraphQLSchema, _source: string, context: HookContext) => rateLimit(context),
+    preParsing: (_schema: GraphQLSchema, _source: string, context: HookContext) => rateLimit(context),
     preExecution: (
       schema: GraphQLSchema,
       document: DocumentNode,
       _context: HookContext,
       variables?: Record<string, unknown>,
     ) => {
-      enforceQueryLimits(measureDocument(schema, document, variables), limits);
+      checkLimits(schema, document, variables);
       return Promise.resolve();
     },
-    preSubscriptionParsing: async (_schema: GraphQLSchema, _source: string, context: HookContext) =>
+    preSubscriptionParsing: (_schema: GraphQLSchema, _source: string, context: HookContext) =>
       rateLimit(context),
     preSubscriptionExecution: (schema: GraphQLSchema, document: DocumentNode) => {
       const errors = validate(schema, document, specifiedRules);
       if (errors.length > 0) throw apiError('GRAPHQL_VALIDATION_FAILED', errors[0]!.message);
-      enforceQueryLimits(measureDocument(schema, document), limits);
+      checkLimits(schema, document);
       return Promise.resolve();
     },
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSchema, GraphQLError, parse } from 'graphql';
-import { enforceQueryLimits, measureDocument } from './query-limits';
+import { enforceQueryLimits, measureDocument, queryLimitsCheck } from './query-limits';
 
 const schema = buildSchema(`
   type Query {
@@ -79,4 +79,27 @@ test('over the limits: QUERY_TOO_DEEP and QUERY_TOO_COMPLEX name the limit and t
       err.extensions.limit === 50 &&
       err.extensions.value === 61,
   );
+});
+
+test('the per-request check remembers a verdict per document, but not one that depends on variables', () => {
+  const check = queryLimitsCheck({ maxDepth: 10, maxComplexity: 60 });
+  const tooComplex = (err: unknown) =>
+    err instanceof GraphQLError && err.extensions.code === 'QUERY_TOO_COMPLEX';
+  // The same parsed document, as mercurius hands it to every request with the same text.
+  const fixed = parse('{ books(first: 10) { edges { node { id } } } }');
+  for (let i = 0; i < 3; i++) assert.doesNotThrow(() => check(schema, fixed));
+  const tooBig = parse('{ books(first: 100) { edges { node { id } } } }');
+  for (let i = 0; i < 3; i++) assert.throws(() => check(schema, tooBig), tooComplex);
+  // A page size from a variable: each request's own value counts, whatever came before.
+  const paged = parse('query($n: Int) { books(first: $n) { edges { node { id } } } }');
+  assert.doesNotThrow(() => check(schema, paged, { n: 10 }));
+  assert.throws(() => check(schema, paged, { n: 100 }), tooComplex);
+  assert.doesNotThrow(() => check(schema, paged, { n: 10 }));
+  // The same document against another schema is measured for that schema: 21 here, 1001 there.
+  const deeper = buildSchema(
+    'type Query { books(first: Int = 1000): BookConnection } type BookConnection { edges: [Int] }',
+  );
+  const defaulted = parse('{ books { edges } }');
+  assert.doesNotThrow(() => check(schema, defaulted));
+  assert.throws(() => check(deeper, defaulted), tooComplex);
 });

@@ -40,13 +40,23 @@ export function measureDocument(
   document: DocumentNode,
   variables?: Record<string, unknown> | null,
 ): QueryCost {
+  return measure(schema, document, variables);
+}
+
+/** measureDocument, and whether the cost read a variable's value (it then varies per request). */
+function measure(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+  usage: { readVariable: boolean } = { readVariable: false },
+): QueryCost {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions)
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const worst: QueryCost = { depth: 0, complexity: 0 };
   for (const d of document.definitions) {
     if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-    const cost = measureOperation(schema, d, fragments, variables);
+    const cost = measureOperation(schema, d, fragments, variables, usage);
     worst.depth = Math.max(worst.depth, cost.depth);
     worst.complexity = Math.max(worst.complexity, cost.complexity);
   }
@@ -58,6 +68,7 @@ function measureOperation(
   op: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Record<string, unknown> | null | undefined,
+  usage: { readVariable: boolean },
 ): QueryCost {
   const root =
     op.operation === 'query'
@@ -73,6 +84,7 @@ function measureOperation(
     if (node?.kind === Kind.INT) return Number(node.value);
     if (node?.kind !== Kind.VARIABLE) return undefined;
     const name = node.name.value;
+    usage.readVariable = true;
     return variables?.[name] ?? literal(varDefaults.get(name));
   };
   const timesOf = (sel: FieldNode, field: GraphQLField<unknown, unknown> | undefined): number => {
@@ -142,4 +154,30 @@ export function enforceQueryLimits(cost: QueryCost, limits: QueryLimits): void {
       { limit: limits.maxComplexity, value: cost.complexity },
     );
   }
+}
+
+/**
+ * The depth and cost limits as a check per request that measures each distinct document once:
+ * mercurius hands every request with the same source text the same parsed DocumentNode (its
+ * parse cache), so a document whose cost reads no variable gets the same verdict every time. A
+ * cost that reads a page size from a variable is measured again per request. Keyed weakly, so the
+ * cache lives as long as mercurius keeps the document.
+ */
+export function queryLimitsCheck(limits: QueryLimits) {
+  const measured = new WeakMap<DocumentNode, { schema: GraphQLSchema; cost: QueryCost }>();
+  return (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables?: Record<string, unknown> | null,
+  ): void => {
+    const known = measured.get(document);
+    let cost: QueryCost;
+    if (known?.schema === schema) cost = known.cost;
+    else {
+      const usage = { readVariable: false };
+      cost = measure(schema, document, variables, usage);
+      if (!usage.readVariable) measured.set(document, { schema, cost });
+    }
+    enforceQueryLimits(cost, limits);
+  };
 }

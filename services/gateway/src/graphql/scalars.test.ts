@@ -11,6 +11,10 @@ test('Timestamp keeps microseconds both ways', () => {
   assert.equal(formatTimestamp(T + 123_456), '2023-11-14T22:13:20.123456Z');
   assert.equal(formatTimestamp(T + 7), '2023-11-14T22:13:20.000007Z');
   assert.equal(formatTimestamp(parseTimestamp('2023-11-14T22:13:20.000001Z')), '2023-11-14T22:13:20.000001Z');
+  // Alternating seconds (the text of the last second is reused): each keeps its own.
+  assert.equal(formatTimestamp(T + 3_600_000_000 + 5), '2023-11-14T23:13:20.000005Z');
+  assert.equal(formatTimestamp(T + 999_999), '2023-11-14T22:13:20.999999Z');
+  assert.equal(formatTimestamp(T + 1_000_000), '2023-11-14T22:13:21.000000Z');
 });
 
 test('Timestamp accepts offsets, fewer digits and trailing zeros beyond the microsecond', () => {

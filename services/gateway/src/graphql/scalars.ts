@@ -84,10 +84,16 @@ export function parseTimestamp(text: string): number {
 
 /** UTC microseconds since the epoch to "2026-11-22T10:15:30.123456Z" (always six digits). */
 export function formatTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const sub = micros - ms * 1000;
-  return `${new Date(ms).toISOString().slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+  const second = Math.floor(micros / 1_000_000);
+  // Timestamps served together mostly share their second: its text is built once.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, -4); // "...T10:15:30."
+  }
+  return `${lastSecondText}${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
 }
+let lastSecond = NaN;
+let lastSecondText = '';
 
 /**
  * A UTC instant with microsecond precision, as ISO-8601 text: "2026-11-22T10:15:30.123456Z".

@@ -76,3 +76,47 @@ export class InstrumentFilter {
 
 @ObjectType({ description: 'Relay-style connection over instruments, ordered by id.' })
 export class InstrumentConnection extends Connection(Instrument, 'Instrument') {}
+
+@InputType({ description: 'How one venue names the instrument.' })
+export class VenueSymbolInput {
+  @Field({ description: 'Venue code (2-12 capitals or digits).' }) venue!: string;
+  @Field() symbol!: string;
+}
+
+@InputType({ description: "A trading session in the venue's local time zone." })
+export class TradingSessionInput {
+  @Field() name!: string;
+  @Field({ description: 'IANA time zone.' }) timeZone!: string;
+  @Field({ description: 'Local wall-clock time HH:MM.' }) openTime!: string;
+  @Field({ description: 'Local wall-clock time HH:MM; earlier than openTime to span midnight.' })
+  closeTime!: string;
+  @Field(() => [Int], { description: 'ISO weekdays 1 (Monday) .. 7 (Sunday).' }) weekdays!: number[];
+}
+
+@InputType({
+  description:
+    'The whole definition of an instrument, validated like the seed of the instrument master. On ' +
+    'update, id, venue, assetClass and the scales cannot change.',
+})
+export class InstrumentInput {
+  @Field(() => ID, { description: 'SYMBOL.VENUE; ends with its venue.' }) id!: string;
+  @Field() symbol!: string;
+  @Field() description!: string;
+  @Field(() => AssetClass) assetClass!: AssetClass;
+  @Field() venue!: string;
+  @Field() currency!: string;
+  @Field(() => String, { nullable: true, description: 'Required for FX and crypto pairs.' })
+  baseCurrency?: string | null;
+  @Field(() => Int, { description: '0..12' }) priceScale!: number;
+  @Field(() => Int, { description: '0..12' }) sizeScale!: number;
+  @Field(() => DecimalScalar, { description: 'Positive, at priceScale.' }) tickSize!: string;
+  @Field(() => DecimalScalar, { description: 'Positive, at sizeScale.' }) lotSize!: string;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Unset: the lot size.' })
+  minSize?: string | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Unset: 1.' }) multiplier?: string | null;
+  @Field(() => [VenueSymbolInput], { defaultValue: [] }) venueSymbols!: VenueSymbolInput[];
+  @Field(() => [TradingSessionInput], { defaultValue: [] }) sessions!: TradingSessionInput[];
+  @Field(() => String, { nullable: true, description: 'Futures (required): last trading day YYYY-MM-DD.' })
+  expiryDate?: string | null;
+  @Field(() => String, { nullable: true }) underlying?: string | null;
+}

@@ -41,4 +41,14 @@ export function registerLiveMetrics(registry: Registry, gate: ConnectionGate, li
     () => live.stats().diffsDropped,
   );
   gauge('gateway_live_resyncs_total', 'Resyncs after a subscriber overflowed', () => live.stats().resyncs);
+  gauge(
+    'gateway_live_facts_dropped_total',
+    'Trades and alerts dropped for slow subscribers (each named in a gap delivered after)',
+    () => live.stats().factsDropped,
+  );
+  gauge(
+    'gateway_live_gaps_total',
+    'Gaps opened in trades and alerts for slow subscribers',
+    () => live.stats().gaps,
+  );
 }

@@ -67,18 +67,37 @@ test('a connection holds at most its limit of subscriptions, and ended ones free
   assert.equal(connection.subscriptions, 2);
 });
 
-test('trades are never conflated; a subscriber too slow for them is told SLOW_CONSUMER', async () => {
+const trade = (n: number) => ({ sequence: String(n), tradeId: `T${n}`, exchangeTime: 1_000_000 + n });
+
+test('trades are never conflated; past the bound the next trade delivered names the ones dropped', async () => {
   const { hub, live } = setup();
-  const stream = live.trades<number>(['A'], undefined);
-  hub.publish('trades', 'A', 1);
-  hub.publish('trades', 'A', 2);
-  assert.deepEqual(await take(stream, 2), [1, 2]);
-  for (let i = 3; i <= 5; i++) hub.publish('trades', 'A', i); // one more than factsPerSubscription
-  await assert.rejects(
-    stream.next(),
-    (err: unknown) => err instanceof GraphQLError && err.extensions.code === 'SLOW_CONSUMER',
-  );
-  assert.equal(stream.isEnded, true);
+  const stream = live.trades<ReturnType<typeof trade>>(['A'], undefined);
+  hub.publish('trades', 'A', trade(1));
+  hub.publish('trades', 'A', trade(2));
+  assert.deepEqual(await take(stream, 2), [trade(1), trade(2)]);
+  for (let i = 3; i <= 9; i++) hub.publish('trades', 'A', trade(i)); // bound is 2
+  assert.equal(stream.mailbox.pending, 2, 'the buffer stays at its bound');
+  assert.deepEqual(await take(stream, 2), [
+    trade(3),
+    {
+      ...trade(9),
+      gap: {
+        count: 5,
+        firstSequence: '4',
+        lastSequence: '8',
+        firstTradeId: 'T4',
+        lastTradeId: 'T8',
+        from: 1_000_004,
+        to: 1_000_008,
+      },
+    },
+  ]);
+  hub.publish('trades', 'A', trade(10));
+  assert.deepEqual(await stream.next(), { value: trade(10), done: false });
+  assert.equal(stream.isEnded, false, 'the subscription goes on');
+  const stats = live.stats();
+  assert.deepEqual([stats.factsDropped, stats.gaps], [5, 1]);
+  await stream.return();
 });
 
 test('bars: closes in order, forming latest-wins, and a forming bar never follows the close of its period', async () => {
@@ -174,15 +193,30 @@ test('depth: when the book service fails the subscription fails and leaves no ro
   assert.equal(live.stats().subscriptions, 0);
 });
 
+const alert = (alertId: string, raisedAt = 0) => ({ alertId, raisedAt });
+
 test('alerts without instruments receive every alert', async () => {
   const { hub, live } = setup();
-  const all = live.alerts<string>(null, undefined);
-  const one = live.alerts<string>(['B'], undefined);
-  hub.publish('alerts', 'A', 'a1');
-  hub.publish('alerts', '', 'feed');
-  hub.publish('alerts', 'B', 'b1');
-  assert.deepEqual(await take(all, 3), ['a1', 'feed', 'b1']);
-  assert.deepEqual(await take(one, 1), ['b1']);
+  const all = live.alerts<ReturnType<typeof alert>>(null, undefined);
+  const one = live.alerts<ReturnType<typeof alert>>(['B'], undefined);
+  hub.publish('alerts', 'A', alert('a1'));
+  hub.publish('alerts', '', alert('feed'));
+  hub.publish('alerts', 'B', alert('b1'));
+  assert.deepEqual(await take(all, 3), [alert('a1'), alert('feed'), alert('b1')]);
+  assert.deepEqual(await take(one, 1), [alert('b1')]);
   live.closeAll();
   assert.equal((await all.next()).done, true);
+});
+
+test('a slow alert subscriber gets a gap per instrument instead of losing its subscription', async () => {
+  const { hub, live } = setup();
+  const stream = live.alerts<ReturnType<typeof alert>>(null, undefined);
+  for (let i = 1; i <= 5; i++) hub.publish('alerts', 'A', alert(`a${i}`, i));
+  hub.publish('alerts', 'B', alert('b1', 9));
+  assert.deepEqual(await take(stream, 3), [
+    alert('a1', 1),
+    alert('b1', 9),
+    { ...alert('a5', 5), gap: { count: 3, firstAlertId: 'a2', lastAlertId: 'a4', from: 2, to: 4 } },
+  ]);
+  await stream.return();
 });

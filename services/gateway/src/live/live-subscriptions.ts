@@ -1,8 +1,16 @@
-import { ConflatingMailbox, type Delivery, type MailboxStats } from '@tapeline/conflation';
+import { ConflatingMailbox, type Delivery, type Gap, type MailboxStats } from '@tapeline/conflation';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '@tapeline/telemetry';
 import { apiError } from '../graphql/errors';
 import { DepthKind, type DepthUpdate } from '../market/market.model';
+import {
+  toAlertGap,
+  toTradeGap,
+  type AlertGap,
+  type GapAlert,
+  type GapTrade,
+  type TradeGap,
+} from './live-gap.model';
 import { LiveStream, SendWindow, type Render, type SocketLike } from './live-stream';
 import { ANY_INSTRUMENT, type Channel, type MarketHub } from './market-hub';
 
@@ -46,7 +54,10 @@ export interface LiveLimits {
   wsSendBufferBytes: number;
   /** Pending depth diffs per instrument before they are dropped for a fresh snapshot. */
   depthDiffsPerSubscription: number;
-  /** Pending trades, closed bars or alerts per instrument before the subscriber is too slow. */
+  /**
+   * Pending trades or alerts per instrument before the newest pending one makes way for a gap
+   * (ADR 0011); pending closed bars, order updates or executions before the subscriber is too slow.
+   */
   factsPerSubscription: number;
 }
 
@@ -72,8 +83,9 @@ type AnyStream = LiveStream<unknown, unknown>;
 /**
  * Opens the live subscriptions of the API over the market hub, each with its own conflating
  * mailbox: quotes and forming bars latest-wins, depth diffs sequenced with snapshot resync,
- * trades, closed bars and alerts kept in order up to a bound (each is a fact: a subscriber too
- * slow for them is told so rather than silently missing some).
+ * trades and alerts kept in order up to a bound and past it dropped with a gap named on the next
+ * one delivered (ADR 0011), closed bars and account updates kept in order up to a bound (each is a
+ * fact: a subscriber too slow for them is told so rather than silently missing some).
  */
 export class LiveSubscriptions {
   private readonly streams = new Set<AnyStream>();
@@ -83,6 +95,8 @@ export class LiveSubscriptions {
     conflated: 0,
     diffsDropped: 0,
     resyncs: 0,
+    factsDropped: 0,
+    gaps: 0,
   };
 
   constructor(
@@ -101,21 +115,28 @@ export class LiveSubscriptions {
     });
   }
 
-  trades<T>(instrumentIds: readonly string[], connection: LiveConnection | undefined): LiveStream<T, T> {
+  /**
+   * Trades in order; a subscriber too slow for them keeps a bounded buffer, and the trade after
+   * the ones dropped carries their gap.
+   */
+  trades<T extends GapTrade & { gap?: TradeGap | null }>(
+    instrumentIds: readonly string[],
+    connection: LiveConnection | undefined,
+  ): LiveStream<T, T> {
     return this.open<T, T>({
       channel: 'trades',
       instrumentIds,
       connection,
-      publish: (mailbox, id, trade) => mailbox.publishDiff(id, trade),
-      render: (d) => this.fact(d, 'trades'),
+      publish: (mailbox, id, trade) => mailbox.publishFact(id, trade),
+      render: (d) => withGap(d, toTradeGap),
     });
   }
 
   /**
    * Alerts of the given instruments, or of everything (alerts not tied to one included) when null;
-   * only those `accept` lets through when it is given.
+   * only those `accept` lets through when it is given. Like trades, with their gaps.
    */
-  alerts<A>(
+  alerts<A extends GapAlert & { gap?: AlertGap | null }>(
     instrumentIds: readonly string[] | null,
     connection: LiveConnection | undefined,
     accept?: (alert: A) => boolean,
@@ -125,9 +146,9 @@ export class LiveSubscriptions {
       instrumentIds: instrumentIds ?? [ANY_INSTRUMENT],
       connection,
       publish: (mailbox, id, alert) => {
-        if (!accept || accept(alert)) mailbox.publishDiff(id, alert);
+        if (!accept || accept(alert)) mailbox.publishFact(id, alert);
       },
-      render: (d) => this.fact(d, 'alerts'),
+      render: (d) => withGap(d, toAlertGap),
     });
   }
 
@@ -316,4 +337,12 @@ function addStats(into: MailboxStats, from: Readonly<MailboxStats>): void {
   into.conflated += from.conflated;
   into.diffsDropped += from.diffsDropped;
   into.resyncs += from.resyncs;
+  into.factsDropped += from.factsDropped;
+  into.gaps += from.gaps;
+}
+
+/** A fact as delivered: itself, or a copy that names the gap before it. */
+function withGap<V extends { gap?: G | null }, G>(d: Delivery<V>, toGap: (gap: Gap<V>) => G): V | undefined {
+  if (d.kind !== 'update') return undefined; // facts are never resynced
+  return d.gap ? { ...d.value, gap: toGap(d.gap) } : d.value;
 }

@@ -3,6 +3,7 @@ import { commonV1, eventsV1, type marketDataV1 } from '@tapeline/contracts';
 import { Connection } from '../graphql/paging';
 import { DecimalScalar, TimestampScalar } from '../graphql/scalars';
 import { decimalOf, microsOf, microsOfTimestamp } from '../graphql/wire';
+import { TradeGap } from '../live/live-gap.model';
 
 export enum Side {
   BUY = 'BUY',
@@ -47,6 +48,13 @@ export class Trade {
   @Field(() => TimestampScalar) exchangeTime!: number;
   @Field(() => TimestampScalar) receiveTime!: number;
   @Field(() => TimestampScalar) publishTime!: number;
+  @Field(() => TradeGap, {
+    nullable: true,
+    description:
+      'Subscriptions only: set on the first trade after some were dropped for a slow client (then ' +
+      'fetch them with the trades query); null otherwise, and always null in queries.',
+  })
+  gap?: TradeGap | null;
 }
 
 @ObjectType()

@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Query, Resolver, Subscription } from '@nestjs/graphql';
+import type { eventsV1 } from '@tapeline/contracts';
 import { RequirePermission } from '../auth/require-permission';
 import { apiError, badInput } from '../graphql/errors';
 import { HistoryArgs, loadHistory } from '../graphql/history';
@@ -25,6 +26,18 @@ export const MAX_BOOK_DEPTH = 500;
 /** Levels per side of `book` and depth snapshots unless the caller says. */
 export const DEFAULT_BOOK_DEPTH = 10;
 
+/**
+ * Converted quotes of the feed, per event: between two quotes of an instrument every `quote`
+ * query of it gets the same event, converted once (decimal formatting is most of the resolver).
+ * Weak, so an event goes when LatestQuotes drops it.
+ */
+const converted = new WeakMap<eventsV1.QuoteEvent, Quote>();
+function quoteOfFeed(event: eventsV1.QuoteEvent): Quote {
+  let quote = converted.get(event);
+  if (!quote) converted.set(event, (quote = toQuote(event)));
+  return quote;
+}
+
 function checkDepth(depth: number): void {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_BOOK_DEPTH) {
     throw badInput('depth', `must be between 1 and ${MAX_BOOK_DEPTH}, got ${depth}`);
@@ -44,7 +57,7 @@ export class MarketResolver {
   @Query(() => Quote, { description: 'Current top of book. NOT_FOUND for an unknown instrument.' })
   async quote(@Args('instrumentId', { type: () => ID }) instrumentId: string): Promise<Quote> {
     const seen = this.latest.get(instrumentId);
-    if (seen) return toQuote(seen);
+    if (seen) return quoteOfFeed(seen);
     const res = await this.marketData.call('getQuote', { instrumentId });
     if (!res.quote) throw apiError('SERVICE_UNAVAILABLE', `no quote for ${instrumentId} yet`);
     return toQuote(res.quote);
@@ -112,7 +125,9 @@ export class MarketResolver {
   @Subscription(() => Trade, {
     name: 'trades',
     resolve: asYielded,
-    description: 'Every trade, in order per instrument. A client too slow for them gets SLOW_CONSUMER.',
+    description:
+      'Every trade, in order per instrument. A client too slow for them keeps a bounded buffer: the ' +
+      'trades that overflow it are dropped and the next trade delivered names them in its gap.',
   })
   async liveTrades(
     @Args('instrumentIds', { type: () => [ID] }) instrumentIds: string[],

@@ -6,7 +6,14 @@ import path from 'node:path';
 import type { Bus } from '@tapeline/bus';
 import type { ServiceName } from '@tapeline/contracts';
 import { spawnBroker, type SpawnedBroker } from '@tapeline/kafka-broker';
-import { freePort, grpcClient, startService, waitFor, type RunningProcess } from '@tapeline/test-kit';
+import {
+  freePort,
+  grpcClient,
+  serviceNodeArgs,
+  startService,
+  waitFor,
+  type RunningProcess,
+} from '@tapeline/test-kit';
 import { busWithTopics, simulatedQuote } from './live-mesh';
 
 export interface TradingMesh {
@@ -14,6 +21,8 @@ export interface TradingMesh {
   readonly base: string;
   readonly bus: Bus;
   readonly processes: Readonly<Record<'symbol' | 'risk' | 'oms' | 'gateway', RunningProcess>>;
+  /** Process id of the Kafka-protocol broker (for CPU accounting). */
+  readonly brokerPid: number;
   close(): Promise<void>;
 }
 
@@ -107,7 +116,7 @@ export async function startTradingMesh(options: TradingMeshOptions): Promise<Tra
     await rm(root, { recursive: true, force: true });
   };
   try {
-    broker = await spawnBroker({ dataDir: path.join(root, 'kafka') });
+    broker = await spawnBroker({ dataDir: path.join(root, 'kafka'), nodeArgs: serviceNodeArgs('broker') });
     const brokers = `${broker.host}:${broker.port}`;
     const env = {
       LOG_LEVEL: 'warn',
@@ -154,6 +163,7 @@ export async function startTradingMesh(options: TradingMeshOptions): Promise<Tra
       base: `http://127.0.0.1:${port}`,
       bus,
       processes: { symbol: symbol.proc, risk: risk.proc, oms: oms.proc, gateway },
+      brokerPid: broker.pid,
       close,
     };
   } catch (err) {

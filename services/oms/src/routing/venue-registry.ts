@@ -14,8 +14,10 @@ import {
 } from '@tapeline/venues';
 import type { Order, OrderUpdateEvent } from '@tapeline/orders';
 import type { Logger } from '@tapeline/telemetry';
+import type { JournalWriter } from '../journal/journal-writer';
 import type { CommandDispatcher, VenueCommand } from '../state/lifecycle-recorder';
 import type { OmsState } from '../state/oms-state';
+import { venueCommandDraft } from './venue-commands';
 import type { VenueConfig } from './venue-config';
 
 export class VenueUnavailableError extends Error {
@@ -40,6 +42,7 @@ export class VenueRegistry implements CommandDispatcher {
   private readonly venues = new Map<string, Venue>();
   private readonly sessions = new Map<string, VenueSessionState>();
   private listener: VenueListener | undefined;
+  private commandJournal: Pick<JournalWriter, 'append'> | undefined;
 
   /** `fixDir`: one session store (sequence numbers, sent messages) per FIX venue under it. */
   constructor(
@@ -52,7 +55,16 @@ export class VenueRegistry implements CommandDispatcher {
     for (const c of configs) {
       if (!c.enabled) continue;
       if (c.kind === 'simulated') {
-        this.venues.set(c.name, new SimulatedMatchingVenue({ name: c.name, clock }));
+        const name = c.name;
+        // Only the venue's own commands (seed, expire, end of day) pass here: order commands are
+        // applied with `apply` from their journaled transitions (dispatch).
+        const onCommand = (command: SimulatedVenueCommand) => {
+          if (!this.commandJournal) {
+            throw new VenueUnavailableError(`venue ${name} has no journal for its ${command.kind} command`);
+          }
+          this.commandJournal.append(venueCommandDraft(name, command));
+        };
+        this.venues.set(name, new SimulatedMatchingVenue({ name, clock, onCommand }));
         continue;
       }
       this.venues.set(
@@ -70,6 +82,14 @@ export class VenueRegistry implements CommandDispatcher {
         }),
       );
     }
+  }
+
+  /**
+   * Where the simulated venues' own commands are journaled (write-ahead, in the step that applies
+   * them); until this is set such a command is refused.
+   */
+  journalCommandsWith(writer: Pick<JournalWriter, 'append'>): void {
+    this.commandJournal = writer;
   }
 
   names(): string[] {

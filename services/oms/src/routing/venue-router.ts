@@ -10,6 +10,18 @@ export class VenueRouter {
   }
 }
 
+/**
+ * The venues orders of an instrument may reach, whatever the account: those of the routes naming
+ * it (or every instrument), and the default venue.
+ */
+export function venuesOf(config: VenueRoutingConfig, instrumentId: string): Set<string> {
+  const out = new Set([config.defaultVenue]);
+  for (const r of config.routes) {
+    if (r.instruments.length === 0 || r.instruments.includes(instrumentId)) out.add(r.venue);
+  }
+  return out;
+}
+
 function matches(r: RouteConfig, accountId: string, instrumentId: string): boolean {
   return (
     (r.accounts.length === 0 || r.accounts.includes(accountId)) &&

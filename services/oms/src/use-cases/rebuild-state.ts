@@ -26,6 +26,7 @@ import type { SimulatedVenueCommand } from '@tapeline/venues';
 import type { Logger } from '@tapeline/telemetry';
 import type { JournalAppender, JournalReader } from '../journal/journal-store';
 import { WalError } from '../journal/journal-wal';
+import { journaledVenueCommand } from '../routing/venue-commands';
 import { simulatedCommand, type VenueRegistry } from '../routing/venue-registry';
 import type { VenueCommand } from '../state/lifecycle-recorder';
 import { isHeldStop, type OmsState } from '../state/oms-state';
@@ -160,6 +161,16 @@ function applyEntry(
       });
     }
     state.noteRequest(entry.subjectId, entry.requestId);
+    return;
+  }
+  if (entry.kind === 'venue.command') {
+    // Seed, expiry, end of day: in journal order with the order commands.
+    try {
+      const own = journaledVenueCommand(entry)!;
+      push(commands, own.venue, own.command);
+    } catch (err) {
+      logger.error({ err, sequence: String(entry.sequence) }, 'journaled venue command could not be read');
+    }
     return;
   }
   if (entry.kind !== 'order.state' && entry.kind !== 'execution') return;

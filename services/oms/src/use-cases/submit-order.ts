@@ -1,6 +1,6 @@
 // SubmitOrder: idempotent on (account, ClOrdID); every accepted request is checked by risk, and
 // the request, the risk decision and the new order are journaled together (one log write) before
-// the order goes to its venue or the caller hears back.
+// the order goes to an external venue or the caller hears back.
 import { tradingV1, type riskV1 } from '@tapeline/contracts';
 import { formatFixed, toWireDecimal, type FixedPoint } from '@tapeline/fixed-point';
 import { isStopOrder, validateNewOrder, type NewOrderRequest, type Order } from '@tapeline/orders';
@@ -54,12 +54,14 @@ export class SubmitOrder {
       throw new OmsError('FAILED_PRECONDITION', `instrument ${cmd.instrumentId} is not active`);
     const request = newOrderRequest(cmd, account.desk, instrument);
 
-    return locks.run(cmd.accountId, async () => {
+    // The account's lock covers the checks and the state change (its entries are chained at once),
+    // not the wait for the log write: the account's next order is checked while this one's entries
+    // are being made durable, and the caller still hears back only once they are.
+    const outcome = await locks.run<
+      { repeat: Order } | { orderId: string; rejections: readonly riskV1.RiskRejection[] }
+    >(cmd.accountId, async () => {
       const existing = guard(() => state.orders.findSubmission(request));
-      if (existing) {
-        await writer.durable();
-        return { order: existing, duplicate: true, rejections: [] };
-      }
+      if (existing) return { repeat: existing };
       guard(() => validateNewOrder(state.nextOrderId(), request));
       const venue = this.ctx.router.route(cmd.accountId, cmd.instrumentId);
       if (!this.ctx.venues.has(venue)) throw new OmsError('UNAVAILABLE', `venue ${venue} is not available`);
@@ -105,9 +107,19 @@ export class SubmitOrder {
         // A stop waits in the oms (StopTrigger) until the market trades through its stop price.
         recorder.record({ type: 'Ack', orderId, atMicros: now }, who);
       }
-      await writer.settled();
-      return { order: state.orders.require(orderId), duplicate: false, rejections: check.rejections };
+      return { orderId, rejections: check.rejections };
     });
+    if ('repeat' in outcome) {
+      // Its original may still be on its way to the log.
+      await writer.durable();
+      return { order: outcome.repeat, duplicate: true, rejections: [] };
+    }
+    await writer.settled();
+    return {
+      order: state.orders.require(outcome.orderId),
+      duplicate: false,
+      rejections: outcome.rejections,
+    };
   }
 }
 

@@ -45,7 +45,8 @@ export function riskOrderOf(
   if (ordType === 'LIMIT') {
     price = mantissaAt('price', req.price, instrument.priceScale, instrument.instrumentId);
     if (price <= 0n) throw new RequestError('price: must be positive');
-  } else if (req.price !== undefined && req.price.mantissa !== '0') {
+  } else if (req.price != null && req.price.mantissa !== '0') {
+    // gRPC gives an absent message field as null.
     throw new RequestError('price: a market or stop order carries no price');
   }
   return {

@@ -38,10 +38,14 @@ export function assetClassFromProto(value: symbolV1.AssetClass): AssetClass {
   return name.replace('ASSET_CLASS_', '') as AssetClass;
 }
 
-export function statusFromProto(value: symbolV1.InstrumentStatus): InstrumentStatus {
+export function statusFromProto(value: symbolV1.InstrumentStatus, field = 'statuses'): InstrumentStatus {
   const name = symbolV1.InstrumentStatus[value];
   if (!name || value === symbolV1.InstrumentStatus.INSTRUMENT_STATUS_UNSPECIFIED) {
-    throw new InstrumentQueryError(`statuses contains an invalid value ${value}`);
+    throw new InstrumentQueryError(
+      field === 'statuses'
+        ? `statuses contains an invalid value ${value}`
+        : `${field}: invalid value ${value}`,
+    );
   }
   return name.replace('INSTRUMENT_STATUS_', '') as InstrumentStatus;
 }

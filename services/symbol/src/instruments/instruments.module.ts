@@ -1,14 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { InstrumentMaster } from '@tapeline/instruments';
+import { InstrumentStore } from './instrument-store';
 import { SymbolController } from './symbol.controller';
 
 @Module({})
 export class InstrumentsModule {
-  static forRoot(master: InstrumentMaster): DynamicModule {
+  static forRoot(store: InstrumentStore): DynamicModule {
     return {
       module: InstrumentsModule,
       controllers: [SymbolController],
-      providers: [{ provide: InstrumentMaster, useValue: master }],
+      providers: [{ provide: InstrumentStore, useValue: store }],
     };
   }
 }

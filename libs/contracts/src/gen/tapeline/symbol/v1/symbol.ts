@@ -10,6 +10,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Decimal, PageInfo, PageRequest } from "../../common/v1/common";
+import { Actor } from "../../events/v1/events";
 
 export const protobufPackage = "tapeline.symbol.v1";
 
@@ -117,6 +118,49 @@ export interface ResolveVenueSymbolRequest {
 
 export interface ResolveVenueSymbolResponse {
   instrument?: Instrument | undefined;
+}
+
+export interface CreateInstrumentRequest {
+  actor?:
+    | Actor
+    | undefined;
+  /**
+   * The whole definition. The status is ACTIVE (change it with SetInstrumentStatus); an unset or
+   * zero min_size means the lot size, an unset or zero multiplier 1.
+   */
+  instrument?: Instrument | undefined;
+}
+
+export interface CreateInstrumentResponse {
+  instrument?: Instrument | undefined;
+}
+
+export interface UpdateInstrumentRequest {
+  actor?:
+    | Actor
+    | undefined;
+  /** The whole new definition of the instrument named by instrument.instrument_id; its status is ignored. */
+  instrument?: Instrument | undefined;
+}
+
+export interface UpdateInstrumentResponse {
+  instrument?: Instrument | undefined;
+}
+
+export interface SetInstrumentStatusRequest {
+  actor?: Actor | undefined;
+  instrumentId: string;
+  status: InstrumentStatus;
+  /** Why, for the audit log (e.g. "exchange halt", "corporate action"); required. */
+  reason: string;
+}
+
+export interface SetInstrumentStatusResponse {
+  instrument?:
+    | Instrument
+    | undefined;
+  /** The status before the change (equal to the new one when nothing changed). */
+  previousStatus: InstrumentStatus;
 }
 
 export const TAPELINE_SYMBOL_V1_PACKAGE_NAME = "tapeline.symbol.v1";
@@ -900,6 +944,348 @@ export const ResolveVenueSymbolResponse: MessageFns<ResolveVenueSymbolResponse> 
   },
 };
 
+function createBaseCreateInstrumentRequest(): CreateInstrumentRequest {
+  return {};
+}
+
+export const CreateInstrumentRequest: MessageFns<CreateInstrumentRequest> = {
+  encode(message: CreateInstrumentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.instrument !== undefined) {
+      Instrument.encode(message.instrument, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateInstrumentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateInstrumentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instrument = Instrument.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreateInstrumentResponse(): CreateInstrumentResponse {
+  return {};
+}
+
+export const CreateInstrumentResponse: MessageFns<CreateInstrumentResponse> = {
+  encode(message: CreateInstrumentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrument !== undefined) {
+      Instrument.encode(message.instrument, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateInstrumentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateInstrumentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrument = Instrument.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateInstrumentRequest(): UpdateInstrumentRequest {
+  return {};
+}
+
+export const UpdateInstrumentRequest: MessageFns<UpdateInstrumentRequest> = {
+  encode(message: UpdateInstrumentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.instrument !== undefined) {
+      Instrument.encode(message.instrument, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateInstrumentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateInstrumentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instrument = Instrument.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateInstrumentResponse(): UpdateInstrumentResponse {
+  return {};
+}
+
+export const UpdateInstrumentResponse: MessageFns<UpdateInstrumentResponse> = {
+  encode(message: UpdateInstrumentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrument !== undefined) {
+      Instrument.encode(message.instrument, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateInstrumentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateInstrumentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrument = Instrument.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetInstrumentStatusRequest(): SetInstrumentStatusRequest {
+  return { instrumentId: "", status: 0, reason: "" };
+}
+
+export const SetInstrumentStatusRequest: MessageFns<SetInstrumentStatusRequest> = {
+  encode(message: SetInstrumentStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(10).fork()).join();
+    }
+    if (message.instrumentId !== "") {
+      writer.uint32(18).string(message.instrumentId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetInstrumentStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetInstrumentStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instrumentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetInstrumentStatusResponse(): SetInstrumentStatusResponse {
+  return { previousStatus: 0 };
+}
+
+export const SetInstrumentStatusResponse: MessageFns<SetInstrumentStatusResponse> = {
+  encode(message: SetInstrumentStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instrument !== undefined) {
+      Instrument.encode(message.instrument, writer.uint32(10).fork()).join();
+    }
+    if (message.previousStatus !== 0) {
+      writer.uint32(16).int32(message.previousStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetInstrumentStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetInstrumentStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instrument = Instrument.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousStatus = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 export interface SymbolServiceClient {
   /** Lists instruments matching the filter, ordered by instrument id, with cursor paging. */
 
@@ -912,6 +1298,29 @@ export interface SymbolServiceClient {
   /** Maps a venue's own symbol to the instrument; NOT_FOUND when no mapping exists. */
 
   resolveVenueSymbol(request: ResolveVenueSymbolRequest, metadata?: Metadata): Observable<ResolveVenueSymbolResponse>;
+
+  /**
+   * Administration (the gateway allows it to holders of instruments:admin). Every change is
+   * audit-logged with its actor. INVALID_ARGUMENT names the offending field.
+   * Adds an instrument; ALREADY_EXISTS when the id or one of its venue symbols is taken.
+   */
+
+  createInstrument(request: CreateInstrumentRequest, metadata?: Metadata): Observable<CreateInstrumentResponse>;
+
+  /**
+   * Replaces the definition of an instrument; NOT_FOUND when unknown. The id, venue, asset class
+   * and scales cannot change (prices and sizes already recorded are mantissas at those scales);
+   * the status is changed with SetInstrumentStatus only.
+   */
+
+  updateInstrument(request: UpdateInstrumentRequest, metadata?: Metadata): Observable<UpdateInstrumentResponse>;
+
+  /** Halts, resumes (ACTIVE), suspends or delists (EXPIRED) an instrument; NOT_FOUND when unknown. */
+
+  setInstrumentStatus(
+    request: SetInstrumentStatusRequest,
+    metadata?: Metadata,
+  ): Observable<SetInstrumentStatusResponse>;
 }
 
 export interface SymbolServiceController {
@@ -935,11 +1344,47 @@ export interface SymbolServiceController {
     request: ResolveVenueSymbolRequest,
     metadata?: Metadata,
   ): Promise<ResolveVenueSymbolResponse> | Observable<ResolveVenueSymbolResponse> | ResolveVenueSymbolResponse;
+
+  /**
+   * Administration (the gateway allows it to holders of instruments:admin). Every change is
+   * audit-logged with its actor. INVALID_ARGUMENT names the offending field.
+   * Adds an instrument; ALREADY_EXISTS when the id or one of its venue symbols is taken.
+   */
+
+  createInstrument(
+    request: CreateInstrumentRequest,
+    metadata?: Metadata,
+  ): Promise<CreateInstrumentResponse> | Observable<CreateInstrumentResponse> | CreateInstrumentResponse;
+
+  /**
+   * Replaces the definition of an instrument; NOT_FOUND when unknown. The id, venue, asset class
+   * and scales cannot change (prices and sizes already recorded are mantissas at those scales);
+   * the status is changed with SetInstrumentStatus only.
+   */
+
+  updateInstrument(
+    request: UpdateInstrumentRequest,
+    metadata?: Metadata,
+  ): Promise<UpdateInstrumentResponse> | Observable<UpdateInstrumentResponse> | UpdateInstrumentResponse;
+
+  /** Halts, resumes (ACTIVE), suspends or delists (EXPIRED) an instrument; NOT_FOUND when unknown. */
+
+  setInstrumentStatus(
+    request: SetInstrumentStatusRequest,
+    metadata?: Metadata,
+  ): Promise<SetInstrumentStatusResponse> | Observable<SetInstrumentStatusResponse> | SetInstrumentStatusResponse;
 }
 
 export function SymbolServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["listInstruments", "getInstrument", "resolveVenueSymbol"];
+    const grpcMethods: string[] = [
+      "listInstruments",
+      "getInstrument",
+      "resolveVenueSymbol",
+      "createInstrument",
+      "updateInstrument",
+      "setInstrumentStatus",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("SymbolService", method)(constructor.prototype[method], method, descriptor);
